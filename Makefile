@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Project entry points.  Kernel builds are driven by kbuild through the
+# Kbuild/Kconfig files next to this Makefile; this file only runs stages.
+#
+#   make check   every test: gates, KUnit on UML and x86_64, misuse boots,
+#                module boot in QEMU; ends with "check: N passed, M failed"
+#   make demo    boot the lockdep kernel in QEMU with the library and run
+#                its suites and workload, print a short report
+#
+# Variables: BUILD (build output, default ./build), KSRC_CACHE (extracted
+# linux-source-6.1, default $(BUILD)/cache), JOBS (default: nproc).
+
+BUILD ?= $(CURDIR)/build
+KSRC_CACHE ?= $(BUILD)/cache
+export BUILD KSRC_CACHE
+ifdef JOBS
+export JOBS
+endif
+
+.PHONY: all check demo kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu gates \
+	oot provision clean distclean help
+
+all: help
+
+help:
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/demo.sh
+
+provision:
+	@scripts/provision.sh $(KSRC_CACHE)
+
+kunit: kunit-um
+
+kunit-um:
+	@scripts/kunit.sh um positive
+
+kunit-x86:
+	@scripts/kunit.sh x86_64 positive
+
+neg: neg-um neg-x86
+
+neg-um:
+	@scripts/kunit.sh um negative
+
+neg-x86:
+	@scripts/kunit.sh x86_64 negative
+
+qemu:
+	@scripts/qemu-check.sh
+
+gates:
+	@scripts/gates.sh
+
+oot:
+	@scripts/oot-build.sh
+
+clean:
+	rm -rf $(BUILD)/kunit-* $(BUILD)/x86-mod $(BUILD)/oot-debian $(BUILD)/logs
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fence signalling tokens: declarations shared by the library's files and
+ * its KUnit suites, not part of the driver API.
+ */
+#ifndef __DMA_FENCE_TOKEN_INTERNAL_H
+#define __DMA_FENCE_TOKEN_INTERNAL_H
+
+#include <linux/dma-fence-token.h>
+
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+unsigned int dma_fence_token_watchdog_check(void);
+unsigned int dma_fence_token_set_promise_timeout(unsigned int ms);
+#endif
+
+#endif /* __DMA_FENCE_TOKEN_INTERNAL_H */

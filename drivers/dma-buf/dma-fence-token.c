@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fence signalling tokens: core, signal-now, promise and runtime tracker.
+ */
+
+#include <linux/debugobjects.h>
+#include <linux/dma-fence-token.h>
+#include <linux/jiffies.h>
+#include <linux/lockdep.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
+
+#include "dma-fence-token-internal.h"
+
+/**
+ * DOC: Overview
+ *
+ * A &struct dma_fence that has been published must be signalled in finite
+ * time, and everything on the way to that signal is a fence signalling
+ * critical path (see the "Indefinite DMA Fences" and "DMA Fence Signalling
+ * Annotations" sections of the dma-buf documentation).  The helpers here
+ * turn that obligation into an object:
+ *
+ * - a must-signal token, &struct dma_fence_token, begun with
+ *   dma_fence_token_begin() just before the fence becomes visible.  While it
+ *   is live the holder is inside a signalling critical section and lockdep
+ *   reports what is forbidden there;
+ * - a will-signal proof, &struct dma_fence_proof, which only a discharge of
+ *   the token produces: dma_fence_token_signal() signals now, with an error
+ *   code that cannot be left out; dma_fence_token_promise() is the audited
+ *   escape hatch.  Later parts of the library add transfers to a signalling
+ *   workqueue and to a hardware ring with a timeout.
+ *
+ * A complete example: a driver that completes a job synchronously, or fails
+ * it, and publishes the fence in a dma_resv first::
+ *
+ *	static struct dma_fence_proof
+ *	my_job_finish(struct my_job *job, struct dma_fence_token *tok)
+ *	{
+ *		int err = my_hw_copy_sync(job);	// no allocation, no waits
+ *
+ *		return dma_fence_token_signal(tok, err);
+ *	}
+ *
+ *	int my_submit(struct my_job *job, struct dma_resv *resv)
+ *	{
+ *		DMA_FENCE_TOKEN(tok);
+ *		int ret;
+ *
+ *		// Everything that may sleep or allocate happens first.
+ *		ret = my_job_prepare(job);	// GFP_KERNEL is fine here
+ *		if (ret)
+ *			return ret;
+ *		ret = dma_resv_reserve_fences(resv, 1);
+ *		if (ret)
+ *			return ret;
+ *
+ *		dma_fence_init(&job->fence, &my_fence_ops, &job->lock,
+ *			       job->ctx, job->seqno);
+ *		dma_fence_token_begin(&tok, &job->fence);
+ *		dma_resv_add_fence(resv, &job->fence, DMA_RESV_USAGE_WRITE);
+ *		dma_fence_proof_end(my_job_finish(job, &tok), &job->fence);
+ *		return 0;
+ *	}
+ *
+ * The caller held the dma_resv lock, reserved the slot and did its
+ * allocations before dma_fence_token_begin(); after it, my_job_finish() must
+ * not allocate with GFP_KERNEL, lock a dma_resv or wait on a fence, and it
+ * cannot return without a proof.  dma_fence_proof_end() closes the chain and
+ * checks that the proof is for the fence that was owed.
+ */
+
+/**
+ * DOC: Contract
+ *
+ * - Begin a token before the fence is published and discharge it exactly
+ *   once, in the context that began it.  Tokens nest: a token begun inside
+ *   another signalling section joins that section.
+ * - Between begin and discharge the code is a signalling critical path.
+ *   It must not allocate memory that can recurse into reclaim (GFP_KERNEL,
+ *   GFP_NOFS, GFP_NOIO; use GFP_NOWAIT or GFP_ATOMIC and handle failure),
+ *   take a dma_resv lock, wait on any fence, or take a lock that is held
+ *   elsewhere around a fence wait.  Lockdep reports each of these the first
+ *   time it happens, with the token's section in the dependency chain.
+ * - Exactly one path guarantees the signal of a fence: the holder of the
+ *   token, or whoever the token was transferred to.  Everyone else that may
+ *   signal the fence uses dma_fence_signal_opportunistic(), which never
+ *   overrides the status of a signalled fence.
+ * - The error a fence is signalled with is part of the discharge: 0 for
+ *   success or a negative errno.  Cleanup paths use -ECANCELED, timeouts
+ *   -ETIMEDOUT.
+ * - A deadlock through a signalling path looks like this::
+ *
+ *	submit ioctl                        shrinker
+ *	dma_fence_token_begin(&tok, f);
+ *	kmalloc(GFP_KERNEL) -> reclaim ---> evicts a BO, waits on f
+ *	dma_fence_token_signal(&tok, 0);    ... never reached
+ */
+
+/**
+ * DOC: Token lifecycle
+ *
+ * A token is in one of three states: unused (zeroed, as DMA_FENCE_TOKEN()
+ * declares it), live (between dma_fence_token_begin() and a discharge) and
+ * discharged.  Only a live token may be discharged or queried with
+ * dma_fence_token_fence().  Discharging returns a proof and leaves the token
+ * discharged; it may then be begun again for another fence.
+ *
+ * In atomic context (hard or soft interrupt, spinlock held on kernels that
+ * count preemption) dma_fence_begin_signalling() does nothing, and neither
+ * does the token's section; there the might_sleep() and reclaim checks of
+ * the kernel catch blocking calls instead.
+ *
+ * Static checking: every discharge is __must_check and the helpers carry
+ * sparse context annotations, so sparse warns about a function that leaves
+ * with a token still live on some return path ("context imbalance ...
+ * wrong count at exit") and about a second discharge ("unexpected unlock").
+ * Sparse counts all contexts of a function together, so an unrelated lock
+ * released on the same path can hide a leak; it does not follow tokens
+ * stored in structures or passed between functions.  The runtime tracker
+ * covers what sparse cannot see.
+ */
+
+/**
+ * DOC: Runtime tracker
+ *
+ * With CONFIG_DMA_FENCE_TOKEN_DEBUG every live token is a debugobject and
+ * holds a reference to its fence.  The tracker reports, with one warning
+ * that starts with "dma_fence_token:" and names the fence and where its
+ * token was begun:
+ *
+ * - a token that leaves the scope of DMA_FENCE_TOKEN() live, or that is
+ *   begun again while live (the fence is signalled with -ECANCELED);
+ * - memory holding a live token that is freed (found by
+ *   CONFIG_DEBUG_OBJECTS_FREE; the fence is signalled with -ECANCELED);
+ * - a second discharge, and the use of a discharged token;
+ * - a proof presented to dma_fence_proof_end() for another fence (the owed
+ *   fence is signalled with -ECANCELED);
+ * - a promised fence still unsignalled after promise_timeout_ms (the
+ *   watchdog reports it once as a broken promise).
+ *
+ * Each report also bumps a counter, see dma_fence_token_get_stats().  The
+ * recovery signals the fence so that nothing waits forever; the report is
+ * still a bug in the driver.
+ */
+
+#ifdef CONFIG_LOCKDEP
+/*
+ * The token's own lockdep map, taken inside dma_fence_begin_signalling().
+ * A fence wait releases and retakes the (read-held) dma_fence_map around
+ * its own acquisition, so a wait under a bare signalling section records
+ * nothing.  With this map held, the wait records token_map -> dma_fence_map
+ * against the dma_fence_map -> token_map of the section: a cycle lockdep
+ * reports.
+ */
+static struct lock_class_key dma_fence_token_lock_key;
+static struct lockdep_map dma_fence_token_lockdep_map =
+	STATIC_LOCKDEP_MAP_INIT("dma_fence_token_section",
+				&dma_fence_token_lock_key);
+#endif
+
+#if DMA_FENCE_TOKEN_CHECKED
+static void dft_section_open(struct dma_fence_token *tok)
+{
+#ifdef CONFIG_LOCKDEP
+	tok->section_open = false;
+	/*
+	 * Cookie true: nested in another section, or atomic context where
+	 * lockdep cannot tell a section from an interrupt; nothing to do.
+	 */
+	if (dma_fence_begin_signalling())
+		return;
+	lock_map_acquire(&dma_fence_token_lockdep_map);
+	tok->section_open = true;
+#endif
+}
+
+static void dft_section_close(struct dma_fence_token *tok)
+{
+#ifdef CONFIG_LOCKDEP
+	if (!tok->section_open)
+		return;
+	tok->section_open = false;
+	lock_map_release(&dma_fence_token_lockdep_map);
+	dma_fence_end_signalling(false);
+#endif
+}
+#endif /* DMA_FENCE_TOKEN_CHECKED */
+
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+
+#define DFT_STATE_LIVE	0x4c495645u
+#define DFT_STATE_DONE	0x444f4e45u
+#define DFT_PROMISE_SLOTS	256
+
+static const char * const dft_misuse_name[DMA_FENCE_TOKEN_MISUSE_COUNT] = {
+	[DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE] = "leaked token (scope left or begun again while live)",
+	[DMA_FENCE_TOKEN_MISUSE_LEAK_FREED] = "leaked token (freed while live)",
+	[DMA_FENCE_TOKEN_MISUSE_DOUBLE_DISCHARGE] = "token discharged twice",
+	[DMA_FENCE_TOKEN_MISUSE_USE_AFTER_DISCHARGE] = "token used after discharge",
+	[DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE] = "proof for the wrong fence",
+	[DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE] = "broken promise (fence not signalled in time)",
+};
+
+static atomic_long_t dft_created;
+static atomic_long_t dft_discharged[DMA_FENCE_TOKEN_PATH_COUNT];
+static atomic_long_t dft_opportunistic;
+static atomic_long_t dft_misuse[DMA_FENCE_TOKEN_MISUSE_COUNT];
+static atomic_long_t dft_promises_kept;
+static atomic_long_t dft_promises_untracked;
+
+/**
+ * struct dft_promise - watchdog slot for one promised fence
+ * @cb: fence callback that marks the promise kept
+ * @fence: the promised fence, referenced while the slot is in use
+ * @since: jiffies when the promise was made
+ * @created_at: where the promising token was begun
+ * @in_use: slot holds @fence; protected by dft_promise_lock
+ * @done: @fence signalled, reference not yet dropped; protected by
+ *	dft_promise_lock
+ * @reported: reported as broken once already; protected by dft_promise_lock
+ */
+struct dft_promise {
+	struct dma_fence_cb cb;
+	struct dma_fence *fence;
+	unsigned long since;
+	unsigned long created_at;
+	bool in_use;
+	bool done;
+	bool reported;
+};
+
+static struct dft_promise dft_promises[DFT_PROMISE_SLOTS];
+static DEFINE_SPINLOCK(dft_promise_lock);
+static void dft_watchdog_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(dft_watchdog, dft_watchdog_fn);
+
+static unsigned int promise_timeout_ms = 10000;
+module_param(promise_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(promise_timeout_ms,
+		 "Report a promised fence still unsignalled after this many ms (default 10000)");
+
+static const struct debug_obj_descr dft_debug_descr;
+
+static void dft_warn(enum dma_fence_token_misuse kind, struct dma_fence *fence,
+		     unsigned long created_at)
+{
+	atomic_long_inc(&dft_misuse[kind]);
+	if (fence)
+		WARN(1, "dma_fence_token: %s: fence %s:%s context %llu seqno %llu, token begun at %pS\n",
+		     dft_misuse_name[kind], fence->ops->get_driver_name(fence),
+		     fence->ops->get_timeline_name(fence), fence->context,
+		     fence->seqno, (void *)created_at);
+	else
+		WARN(1, "dma_fence_token: %s: token begun at %pS\n",
+		     dft_misuse_name[kind], (void *)created_at);
+}
+
+/* A discharged token no longer references its fence: name it by address. */
+static void dft_warn_stale(enum dma_fence_token_misuse kind,
+			   struct dma_fence_token *tok)
+{
+	atomic_long_inc(&dft_misuse[kind]);
+	WARN(1, "dma_fence_token: %s: fence %p (already discharged), token begun at %pS\n",
+	     dft_misuse_name[kind], tok->fence, (void *)tok->created_at);
+}
+
+static void dft_track_start(struct dma_fence_token *tok)
+{
+	if (object_is_on_stack(tok))
+		debug_object_init_on_stack(tok, &dft_debug_descr);
+	else
+		debug_object_init(tok, &dft_debug_descr);
+	debug_object_activate(tok, &dft_debug_descr);
+}
+
+static void dft_track_stop(struct dma_fence_token *tok,
+			   enum dma_fence_token_path path)
+{
+	tok->state = DFT_STATE_DONE;
+	tok->path = path;
+	debug_object_deactivate(tok, &dft_debug_descr);
+	debug_object_free(tok, &dft_debug_descr);
+}
+
+/*
+ * A live token was lost: report, signal the fence with -ECANCELED so that
+ * nobody waits forever, close the section if this task opened it.  @put is
+ * false when the token's memory is being freed: the fence may live in the
+ * same allocation, so the tracker's reference is left behind rather than
+ * risk dropping the last one on freed memory.
+ */
+static void dft_recover_leak(struct dma_fence_token *tok,
+			     enum dma_fence_token_misuse kind, bool put)
+{
+	struct dma_fence *fence = tok->fence;
+
+	dft_warn(kind, fence, tok->created_at);
+	dft_track_stop(tok, DMA_FENCE_TOKEN_PATH_NONE);
+	if (fence)
+		__dma_fence_signal_error(fence, -ECANCELED);
+	if (tok->owner == current)
+		dft_section_close(tok);
+	if (put)
+		dma_fence_put(fence);
+}
+
+static bool dft_fixup_free(void *addr, enum debug_obj_state state)
+{
+	struct dma_fence_token *tok = addr;
+
+	if (state != ODEBUG_STATE_ACTIVE || tok->state != DFT_STATE_LIVE)
+		return false;
+	dft_recover_leak(tok, DMA_FENCE_TOKEN_MISUSE_LEAK_FREED, false);
+	return true;
+}
+
+static void *dft_debug_hint(void *addr)
+{
+	return (void *)((struct dma_fence_token *)addr)->created_at;
+}
+
+static const struct debug_obj_descr dft_debug_descr = {
+	.name		= "dma_fence_token",
+	.debug_hint	= dft_debug_hint,
+	.fixup_free	= dft_fixup_free,
+};
+
+/*
+ * Returns true if @tok is live and may be discharged; reports and returns
+ * false otherwise.
+ */
+static bool dft_discharge(struct dma_fence_token *tok,
+			  enum dma_fence_token_path path)
+{
+	if (tok->state != DFT_STATE_LIVE) {
+		if (tok->state == DFT_STATE_DONE)
+			dft_warn_stale(DMA_FENCE_TOKEN_MISUSE_DOUBLE_DISCHARGE, tok);
+		else
+			dft_warn(DMA_FENCE_TOKEN_MISUSE_DOUBLE_DISCHARGE, NULL, 0);
+		return false;
+	}
+	dft_track_stop(tok, path);
+	atomic_long_inc(&dft_discharged[path]);
+	return true;
+}
+
+static void dft_promise_signalled(struct dma_fence *fence,
+				  struct dma_fence_cb *cb)
+{
+	struct dft_promise *p = container_of(cb, struct dft_promise, cb);
+	unsigned long flags;
+
+	spin_lock_irqsave(&dft_promise_lock, flags);
+	if (!p->reported)
+		atomic_long_inc(&dft_promises_kept);
+	p->done = true;
+	spin_unlock_irqrestore(&dft_promise_lock, flags);
+
+	/*
+	 * The reference cannot be dropped here: the signaller may still touch
+	 * the fence after its callbacks.  The watchdog drops it.
+	 */
+	mod_delayed_work(system_wq, &dft_watchdog, 0);
+}
+
+static void dft_promise_track(struct dma_fence *fence, unsigned long created_at)
+{
+	struct dft_promise *p = NULL;
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&dft_promise_lock, flags);
+	for (i = 0; i < DFT_PROMISE_SLOTS; i++) {
+		if (!dft_promises[i].in_use) {
+			p = &dft_promises[i];
+			p->in_use = true;
+			p->done = false;
+			p->reported = false;
+			p->fence = dma_fence_get(fence);
+			p->since = jiffies;
+			p->created_at = created_at;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&dft_promise_lock, flags);
+
+	if (!p) {
+		atomic_long_inc(&dft_promises_untracked);
+		return;
+	}
+	if (dma_fence_add_callback(fence, &p->cb, dft_promise_signalled))
+		dft_promise_signalled(fence, &p->cb);	/* already signalled */
+	else
+		queue_delayed_work(system_wq, &dft_watchdog,
+				   msecs_to_jiffies(READ_ONCE(promise_timeout_ms)));
+}
+
+/* Returns the number of promises newly reported as broken. */
+static unsigned int dft_watchdog_scan(void)
+{
+	unsigned long limit = msecs_to_jiffies(READ_ONCE(promise_timeout_ms));
+	struct dma_fence *put[16];
+	unsigned int nput, i, reported = 0;
+	bool pending;
+	unsigned long flags;
+
+again:
+	nput = 0;
+	pending = false;
+	spin_lock_irqsave(&dft_promise_lock, flags);
+	for (i = 0; i < DFT_PROMISE_SLOTS; i++) {
+		struct dft_promise *p = &dft_promises[i];
+
+		if (!p->in_use)
+			continue;
+		if (p->done) {
+			if (nput == ARRAY_SIZE(put))
+				continue;
+			put[nput++] = p->fence;
+			p->fence = NULL;
+			p->in_use = false;
+			continue;
+		}
+		if (!p->reported && time_after_eq(jiffies, p->since + limit)) {
+			p->reported = true;
+			reported++;
+			dft_warn(DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE, p->fence,
+				 p->created_at);
+		}
+		if (!p->reported)
+			pending = true;
+	}
+	spin_unlock_irqrestore(&dft_promise_lock, flags);
+
+	for (i = 0; i < nput; i++)
+		dma_fence_put(put[i]);
+	if (nput == ARRAY_SIZE(put))
+		goto again;
+	if (pending)
+		queue_delayed_work(system_wq, &dft_watchdog, limit ? limit : 1);
+	return reported;
+}
+
+static void dft_watchdog_fn(struct work_struct *work)
+{
+	dft_watchdog_scan();
+}
+
+/**
+ * dma_fence_token_watchdog_check - run the promise watchdog now
+ *
+ * Context: process context.
+ * Return: the number of promises newly reported as broken.
+ */
+unsigned int dma_fence_token_watchdog_check(void)
+{
+	return dft_watchdog_scan();
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_fence_token_watchdog_check);
+
+/**
+ * dma_fence_token_set_promise_timeout - change the promise watchdog limit
+ * @ms: new limit in milliseconds
+ *
+ * Context: any context.
+ * Return: the previous limit.
+ */
+unsigned int dma_fence_token_set_promise_timeout(unsigned int ms)
+{
+	return xchg(&promise_timeout_ms, ms);
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_fence_token_set_promise_timeout);
+
+static void dft_promises_release(void)
+{
+	unsigned int i;
+
+	cancel_delayed_work_sync(&dft_watchdog);
+	for (i = 0; i < DFT_PROMISE_SLOTS; i++) {
+		struct dft_promise *p = &dft_promises[i];
+
+		if (!p->in_use)
+			continue;
+		/* The callback lives in this module: unhook it first. */
+		dma_fence_remove_callback(p->fence, &p->cb);
+		dma_fence_put(p->fence);
+		p->in_use = false;
+	}
+}
+
+/**
+ * dma_fence_token_get_stats - read the tracker's counters
+ * @stats: filled with a snapshot of the counters
+ *
+ * Context: any context.
+ */
+void dma_fence_token_get_stats(struct dma_fence_token_stats *stats)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	memset(stats, 0, sizeof(*stats));
+	stats->created = atomic_long_read(&dft_created);
+	for (i = 0; i < DMA_FENCE_TOKEN_PATH_COUNT; i++)
+		stats->discharged[i] = atomic_long_read(&dft_discharged[i]);
+	stats->opportunistic = atomic_long_read(&dft_opportunistic);
+	for (i = 0; i < DMA_FENCE_TOKEN_MISUSE_COUNT; i++)
+		stats->misuse[i] = atomic_long_read(&dft_misuse[i]);
+	stats->promises_kept = atomic_long_read(&dft_promises_kept);
+	stats->promises_untracked = atomic_long_read(&dft_promises_untracked);
+
+	spin_lock_irqsave(&dft_promise_lock, flags);
+	for (i = 0; i < DFT_PROMISE_SLOTS; i++)
+		if (dft_promises[i].in_use && !dft_promises[i].done)
+			stats->promises_pending++;
+	spin_unlock_irqrestore(&dft_promise_lock, flags);
+}
+EXPORT_SYMBOL_GPL(dma_fence_token_get_stats);
+
+/* Called by dma_fence_signal_opportunistic() when it signalled. */
+void __dma_fence_token_count_opportunistic(void)
+{
+	atomic_long_inc(&dft_opportunistic);
+}
+EXPORT_SYMBOL_GPL(__dma_fence_token_count_opportunistic);
+
+/* Cleanup handler of DMA_FENCE_TOKEN(). */
+void __dma_fence_token_scope_end(struct dma_fence_token *tok)
+{
+	if (tok->state == DFT_STATE_LIVE)
+		dft_recover_leak(tok, DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE, true);
+}
+EXPORT_SYMBOL_GPL(__dma_fence_token_scope_end);
+
+/* Backend of dma_fence_proof_end() with the tracker. */
+void __dma_fence_proof_end(struct dma_fence_proof proof, struct dma_fence *fence)
+{
+	if (likely(ACCESS_PRIVATE(&proof, fence) == fence))
+		return;
+	dft_warn(DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE, fence, _RET_IP_);
+	if (fence)
+		__dma_fence_signal_error(fence, -ECANCELED);
+}
+EXPORT_SYMBOL_GPL(__dma_fence_proof_end);
+
+#else /* !CONFIG_DMA_FENCE_TOKEN_DEBUG */
+
+static inline void dft_promises_release(void)
+{
+}
+
+#endif /* CONFIG_DMA_FENCE_TOKEN_DEBUG */
+
+#if DMA_FENCE_TOKEN_CHECKED
+
+/* Backend of dma_fence_token_begin() when something checks tokens. */
+void __dma_fence_token_begin(struct dma_fence_token *tok,
+			     struct dma_fence *fence, unsigned long ip)
+{
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	if (tok->state == DFT_STATE_LIVE)
+		dft_recover_leak(tok, DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE, true);
+	tok->state = DFT_STATE_LIVE;
+	tok->path = DMA_FENCE_TOKEN_PATH_NONE;
+	tok->created_at = ip;
+	tok->owner = current;
+	dft_track_start(tok);
+	atomic_long_inc(&dft_created);
+	dma_fence_get(fence);
+#endif
+	WARN_ON_ONCE(!fence);
+	tok->fence = fence;
+	dft_section_open(tok);
+}
+EXPORT_SYMBOL_GPL(__dma_fence_token_begin);
+
+/* Backend of dma_fence_token_signal() when something checks tokens. */
+struct dma_fence_proof __dma_fence_token_signal(struct dma_fence_token *tok,
+						int error)
+{
+	struct dma_fence *fence = tok->fence;
+
+	error = __dma_fence_token_error(error);
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	if (!dft_discharge(tok, DMA_FENCE_TOKEN_PATH_SIGNAL))
+		return __dma_fence_proof_make(fence);
+#endif
+	/* Signal inside the section: the callbacks are signalling code. */
+	if (fence)
+		__dma_fence_signal_error(fence, error);
+	dft_section_close(tok);
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	dma_fence_put(fence);
+#endif
+	return __dma_fence_proof_make(fence);
+}
+EXPORT_SYMBOL_GPL(__dma_fence_token_signal);
+
+/* Backend of dma_fence_token_promise() when something checks tokens. */
+struct dma_fence_proof __dma_fence_token_promise(struct dma_fence_token *tok)
+{
+	struct dma_fence *fence = tok->fence;
+
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	if (!dft_discharge(tok, DMA_FENCE_TOKEN_PATH_PROMISE))
+		return __dma_fence_proof_make(fence);
+	if (fence)
+		dft_promise_track(fence, tok->created_at);
+#endif
+	dft_section_close(tok);
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	dma_fence_put(fence);
+#endif
+	return __dma_fence_proof_make(fence);
+}
+EXPORT_SYMBOL_GPL(__dma_fence_token_promise);
+
+/* Backend of dma_fence_token_fence() when something checks tokens. */
+struct dma_fence *__dma_fence_token_fence(struct dma_fence_token *tok)
+{
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	if (tok->state != DFT_STATE_LIVE) {
+		dft_warn_stale(DMA_FENCE_TOKEN_MISUSE_USE_AFTER_DISCHARGE, tok);
+		return NULL;
+	}
+#endif
+	return tok->fence;
+}
+EXPORT_SYMBOL_GPL(__dma_fence_token_fence);
+
+#endif /* DMA_FENCE_TOKEN_CHECKED */
+
+static int __init dma_fence_token_init(void)
+{
+	/* Production builds: a token and a proof are a fence pointer. */
+	BUILD_BUG_ON(!DMA_FENCE_TOKEN_CHECKED &&
+		     sizeof(struct dma_fence_token) != sizeof(struct dma_fence *));
+	BUILD_BUG_ON(sizeof(struct dma_fence_proof) != sizeof(struct dma_fence *));
+	return 0;
+}
+
+static void __exit dma_fence_token_exit(void)
+{
+	dft_promises_release();
+}
+
+module_init(dma_fence_token_init);
+module_exit(dma_fence_token_exit);
+
+MODULE_DESCRIPTION("DMA fence signalling tokens");
+MODULE_LICENSE("GPL");

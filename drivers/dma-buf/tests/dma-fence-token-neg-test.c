@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit misuse suites for the fence signalling tokens.  Each case commits
+ * exactly one misuse and checks that it was reported and that the fence
+ * still ended signalled.  A lockdep report switches lockdep off for the
+ * rest of the boot, so every case runs in a boot of its own
+ * (kunit.py --run_isolated=test); the harness also checks the console for
+ * the expected kind of report (tests/negative-cases.txt).
+ *
+ * The cases misuse the token API on purpose.  Where the misuse would make
+ * sparse complain, a __acquire()/__release() marks it as intended.
+ */
+
+#include <kunit/test.h>
+#include <linux/dma-resv.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "dma-fence-token-mock.h"
+#include "../dma-fence-token-internal.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/**
+ * struct dft_neg - per-case state
+ * @before: tracker counters when the case started
+ * @fence: the fence the case owes a signal for
+ */
+struct dft_neg {
+	struct dma_fence_token_stats before;
+	struct mock_fence *fence;
+};
+
+static int dft_neg_init(struct kunit *test)
+{
+	struct dft_neg *n = kunit_kzalloc(test, sizeof(*n), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	n->fence = mock_fence_alloc(dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_NOT_NULL(test, n->fence);
+	dma_fence_token_get_stats(&n->before);
+	test->priv = n;
+	return 0;
+}
+
+static void dft_neg_exit(struct kunit *test)
+{
+	struct dft_neg *n = test->priv;
+
+	mock_fence_put(n->fence);
+}
+
+static struct dma_fence *dft_f(struct kunit *test)
+{
+	struct dft_neg *n = test->priv;
+
+	return &n->fence->base;
+}
+
+static void dft_need_lockdep(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_PROVE_LOCKING))
+		kunit_skip(test, "needs CONFIG_PROVE_LOCKING");
+	if (!debug_locks)
+		kunit_skip(test, "lockdep already off: run one case per boot");
+}
+
+static void dft_need_tracker(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_DMA_FENCE_TOKEN_DEBUG))
+		kunit_skip(test, "needs CONFIG_DMA_FENCE_TOKEN_DEBUG");
+}
+
+/* The fence ended signalled exactly once, with @status. */
+static void dft_expect_fence(struct kunit *test, int status)
+{
+	struct dft_neg *n = test->priv;
+
+	KUNIT_EXPECT_TRUE(test, mock_fence_signalled(n->fence));
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->fence->signalled), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&n->fence->base), status);
+}
+
+static void dft_expect_misuse(struct kunit *test, enum dma_fence_token_misuse kind)
+{
+	struct dft_neg *n = test->priv;
+	struct dma_fence_token_stats now;
+
+	dma_fence_token_get_stats(&now);
+	KUNIT_EXPECT_EQ(test, now.misuse[kind], n->before.misuse[kind] + 1);
+}
+
+/*
+ * Control: a plain AB-BA inversion, no library code.  Proves that the
+ * harness sees a lockdep report at all.
+ */
+static void dft_neg_control_abba(struct kunit *test)
+{
+	static DEFINE_MUTEX(a);
+	static DEFINE_MUTEX(b);
+
+	dft_need_lockdep(test);
+	mutex_lock(&a);
+	mutex_lock(&b);
+	mutex_unlock(&b);
+	mutex_unlock(&a);
+
+	mutex_lock(&b);
+	mutex_lock(&a);
+	mutex_unlock(&a);
+	mutex_unlock(&b);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(dft_f(test), 0));
+	dft_expect_fence(test, 1);
+}
+
+/* Misuse: GFP_KERNEL allocation while holding a must-signal token. */
+static void dft_neg_gfp_kernel(struct kunit *test)
+{
+	struct dma_fence_token tok;
+	void *p;
+
+	dft_need_lockdep(test);
+	dma_fence_token_begin(&tok, dft_f(test));
+	p = kmalloc(64, GFP_KERNEL);
+	kfree(p);
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+	dft_expect_fence(test, 1);
+}
+
+/* Misuse: dma_resv_lock() while holding a must-signal token. */
+static void dft_neg_resv_lock(struct kunit *test)
+{
+	struct dma_fence_token tok;
+	struct dma_resv resv;
+
+	dft_need_lockdep(test);
+	dma_resv_init(&resv);
+	dma_fence_token_begin(&tok, dft_f(test));
+	if (!dma_resv_lock(&resv, NULL))
+		dma_resv_unlock(&resv);
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_resv_fini(&resv);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+	dft_expect_fence(test, 1);
+}
+
+/*
+ * Misuse: a fence wait while holding a must-signal token.  A bare
+ * dma_fence_begin_signalling() section does not catch this; the token's
+ * own lockdep map does.
+ */
+static void dft_neg_fence_wait(struct kunit *test)
+{
+	struct dma_fence_token tok;
+
+	dft_need_lockdep(test);
+	dma_fence_token_begin(&tok, dft_f(test));
+	dma_fence_wait_timeout(dma_fence_get_stub(), false, 0);
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+	dft_expect_fence(test, 1);
+}
+
+/* Misuse: a mutex that is held elsewhere around a fence wait. */
+static void dft_neg_mutex_around_wait(struct kunit *test)
+{
+	static DEFINE_MUTEX(m);
+	struct dma_fence_token tok;
+
+	dft_need_lockdep(test);
+	mutex_lock(&m);
+	dma_fence_wait_timeout(dma_fence_get_stub(), false, 0);
+	mutex_unlock(&m);
+
+	dma_fence_token_begin(&tok, dft_f(test));
+	mutex_lock(&m);
+	mutex_unlock(&m);
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+	dft_expect_fence(test, 1);
+}
+
+/*
+ * Misuse: GFP_KERNEL under a spinlock while holding a token.  The section
+ * is not opened in atomic context; might_sleep() catches it, where the
+ * kernel can see the spinlock (DEBUG_ATOMIC_SLEEP, not on UML).
+ */
+static void dft_neg_gfp_kernel_atomic(struct kunit *test)
+{
+	static DEFINE_SPINLOCK(lock);
+	struct dma_fence_token tok;
+	void *p;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
+		kunit_skip(test, "needs CONFIG_DEBUG_ATOMIC_SLEEP");
+	spin_lock(&lock);
+	dma_fence_token_begin(&tok, dft_f(test));
+	p = kmalloc(64, GFP_KERNEL);
+	kfree(p);
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	spin_unlock(&lock);
+	dft_expect_fence(test, 1);
+}
+
+/* Misuse: a scoped token left without a discharge. */
+static void dft_neg_leak_scope(struct kunit *test)
+{
+	dft_need_tracker(test);
+	{
+		DMA_FENCE_TOKEN(tok);
+
+		dma_fence_token_begin(&tok, dft_f(test));
+		__release(&tok);	/* the leak is the point */
+	}
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE);
+	dft_expect_fence(test, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/**
+ * struct dft_job - a driver job that embeds its token
+ * @tok: the job's must-signal token
+ */
+struct dft_job {
+	struct dma_fence_token tok;
+};
+
+/* Misuse: the job holding a live token is freed. */
+static void dft_neg_leak_freed(struct kunit *test)
+{
+	struct dft_job *job;
+
+	dft_need_tracker(test);
+	if (!IS_ENABLED(CONFIG_DEBUG_OBJECTS_FREE))
+		kunit_skip(test, "needs CONFIG_DEBUG_OBJECTS_FREE");
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	dma_fence_token_begin(&job->tok, dft_f(test));
+	__release(&job->tok);	/* the leak is the point */
+	kfree(job);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_LEAK_FREED);
+	dft_expect_fence(test, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+	/* The tracker kept its fence reference: the fence may have been in the job. */
+	dma_fence_put(dft_f(test));
+}
+
+/* Misuse: a token begun again while live. */
+static void dft_neg_begin_live(struct kunit *test)
+{
+	struct mock_fence *other;
+	struct dma_fence_token tok;
+
+	dft_need_tracker(test);
+	other = mock_fence_alloc(dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	dma_fence_token_begin(&tok, dft_f(test));
+	__release(&tok);	/* the leak is the point */
+	dma_fence_token_begin(&tok, &other->base);
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), &other->base);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE);
+	dft_expect_fence(test, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&other->base), 1);
+	mock_fence_put(other);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: a token discharged twice. */
+static void dft_neg_double_discharge(struct kunit *test)
+{
+	struct dma_fence_token tok;
+
+	dft_need_tracker(test);
+	dma_fence_token_begin(&tok, dft_f(test));
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	__acquire(&tok);	/* the second discharge is the point */
+	dma_fence_proof_end(dma_fence_token_signal(&tok, -EIO), dft_f(test));
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_DOUBLE_DISCHARGE);
+	dft_expect_fence(test, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: a token used after its discharge. */
+static void dft_neg_use_after_discharge(struct kunit *test)
+{
+	struct dma_fence_token tok;
+
+	dft_need_tracker(test);
+	dma_fence_token_begin(&tok, dft_f(test));
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	KUNIT_EXPECT_NULL(test, dma_fence_token_fence(&tok));
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_USE_AFTER_DISCHARGE);
+	dft_expect_fence(test, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: a callee returns the proof of another fence than the one owed. */
+static void dft_neg_wrong_fence(struct kunit *test)
+{
+	struct mock_fence *other;
+	struct dma_fence_token tok;
+
+	dft_need_tracker(test);
+	other = mock_fence_alloc(dma_fence_context_alloc(1), 7);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	dma_fence_token_begin(&tok, &other->base);
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE);
+	dft_expect_fence(test, -ECANCELED);
+	mock_fence_put(other);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: a promise that is not kept within the watchdog limit. */
+static void dft_neg_broken_promise(struct kunit *test)
+{
+	struct dma_fence_token tok;
+	unsigned int old;
+
+	dft_need_tracker(test);
+	old = dma_fence_token_set_promise_timeout(0);
+	dma_fence_token_begin(&tok, dft_f(test));
+	dma_fence_proof_end(dma_fence_token_promise(&tok), dft_f(test));
+	KUNIT_EXPECT_EQ(test, dma_fence_token_watchdog_check(), 1);
+	dma_fence_token_set_promise_timeout(old);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE);
+	/* Reported once only. */
+	KUNIT_EXPECT_EQ(test, dma_fence_token_watchdog_check(), 0);
+	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(dft_f(test), -ETIMEDOUT));
+	dft_expect_fence(test, -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+static struct kunit_case dft_neg_cases[] = {
+	KUNIT_CASE(dft_neg_control_abba),
+	KUNIT_CASE(dft_neg_gfp_kernel),
+	KUNIT_CASE(dft_neg_resv_lock),
+	KUNIT_CASE(dft_neg_fence_wait),
+	KUNIT_CASE(dft_neg_mutex_around_wait),
+	KUNIT_CASE(dft_neg_gfp_kernel_atomic),
+	KUNIT_CASE(dft_neg_leak_scope),
+	KUNIT_CASE(dft_neg_leak_freed),
+	KUNIT_CASE(dft_neg_begin_live),
+	KUNIT_CASE(dft_neg_double_discharge),
+	KUNIT_CASE(dft_neg_use_after_discharge),
+	KUNIT_CASE(dft_neg_wrong_fence),
+	KUNIT_CASE(dft_neg_broken_promise),
+	{}
+};
+
+static struct kunit_suite dft_neg_suite = {
+	.name = "dma_fence_token_neg",
+	.init = dft_neg_init,
+	.exit = dft_neg_exit,
+	.test_cases = dft_neg_cases,
+};
+
+kunit_test_suite(dft_neg_suite);
+
+MODULE_DESCRIPTION("KUnit misuse tests for DMA fence signalling tokens");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fence signalling tokens: make "a published fence is signalled in finite
+ * time" an object that a driver holds and must discharge.
+ *
+ * See Documentation/driver-api/dma-fence-token.rst.
+ */
+#ifndef __LINUX_DMA_FENCE_TOKEN_H
+#define __LINUX_DMA_FENCE_TOKEN_H
+
+#include <linux/bug.h>
+#include <linux/compiler.h>
+#include <linux/dma-fence.h>
+#include <linux/err.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+/*
+ * The token only carries state beyond the fence pointer when something
+ * checks it: lockdep (the signalling section cookie) or the runtime tracker.
+ * Otherwise every helper below compiles to the plain dma_fence calls.
+ */
+#if IS_ENABLED(CONFIG_LOCKDEP) || IS_ENABLED(CONFIG_DMA_FENCE_TOKEN_DEBUG)
+#define DMA_FENCE_TOKEN_CHECKED 1
+#else
+#define DMA_FENCE_TOKEN_CHECKED 0
+#endif
+
+/**
+ * enum dma_fence_token_path - how a must-signal token was discharged
+ * @DMA_FENCE_TOKEN_PATH_NONE: not discharged (yet)
+ * @DMA_FENCE_TOKEN_PATH_SIGNAL: the fence was signalled by the holder
+ * @DMA_FENCE_TOKEN_PATH_PROMISE: the holder promised, unchecked, that the
+ *	fence will be signalled (the escape hatch)
+ * @DMA_FENCE_TOKEN_PATH_WORKQUEUE: handed to a signalling work item
+ * @DMA_FENCE_TOKEN_PATH_HARDWARE: handed to a hardware ring whose timeout
+ *	guarantees the signal
+ * @DMA_FENCE_TOKEN_PATH_COUNT: number of paths, not a path
+ *
+ * Exactly one path holds the guarantee for a fence at any time.  Every other
+ * signaller is opportunistic and uses dma_fence_signal_opportunistic().
+ */
+enum dma_fence_token_path {
+	DMA_FENCE_TOKEN_PATH_NONE,
+	DMA_FENCE_TOKEN_PATH_SIGNAL,
+	DMA_FENCE_TOKEN_PATH_PROMISE,
+	DMA_FENCE_TOKEN_PATH_WORKQUEUE,
+	DMA_FENCE_TOKEN_PATH_HARDWARE,
+	DMA_FENCE_TOKEN_PATH_COUNT
+};
+
+/**
+ * enum dma_fence_token_misuse - kinds of misuse the runtime tracker reports
+ * @DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE: a scoped token went out of scope, or
+ *	was begun again, while it still owed a signal
+ * @DMA_FENCE_TOKEN_MISUSE_LEAK_FREED: the memory holding a token that still
+ *	owed a signal was freed
+ * @DMA_FENCE_TOKEN_MISUSE_DOUBLE_DISCHARGE: a token was discharged twice
+ * @DMA_FENCE_TOKEN_MISUSE_USE_AFTER_DISCHARGE: a discharged token was used
+ * @DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE: a proof was presented for another
+ *	fence than the one it had to prove
+ * @DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE: a promised fence was still not
+ *	signalled after the watchdog limit
+ * @DMA_FENCE_TOKEN_MISUSE_COUNT: number of kinds, not a kind
+ */
+enum dma_fence_token_misuse {
+	DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE,
+	DMA_FENCE_TOKEN_MISUSE_LEAK_FREED,
+	DMA_FENCE_TOKEN_MISUSE_DOUBLE_DISCHARGE,
+	DMA_FENCE_TOKEN_MISUSE_USE_AFTER_DISCHARGE,
+	DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE,
+	DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE,
+	DMA_FENCE_TOKEN_MISUSE_COUNT
+};
+
+/**
+ * struct dma_fence_token - must-signal token: an obligation to signal a fence
+ * @fence: the fence that must be signalled; owned by the token holder
+ * @section_open: this token opened the signalling critical section (false
+ *	when nested in another section or begun in atomic context)
+ * @state: tracker state (live or discharged), see the tracker DOC section
+ * @path: how the token was discharged
+ * @created_at: return address of the caller of dma_fence_token_begin()
+ * @owner: task that began the token and holds its signalling section
+ *
+ * A token is owned by exactly one context.  Declare one on the stack with
+ * DMA_FENCE_TOKEN() or embed one in a job.  Its fields are for the library;
+ * drivers use the helpers below.
+ *
+ * Without lockdep and without CONFIG_DMA_FENCE_TOKEN_DEBUG the token is just
+ * the fence pointer.
+ */
+struct dma_fence_token {
+	struct dma_fence *fence;
+#ifdef CONFIG_LOCKDEP
+	bool section_open;
+#endif
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	unsigned int state;
+	enum dma_fence_token_path path;
+	unsigned long created_at;
+	struct task_struct *owner;
+#endif
+};
+
+/**
+ * struct dma_fence_proof - will-signal proof for a fence
+ * @fence: the fence whose signal is guaranteed; private to the library
+ *
+ * Only a discharge of a &struct dma_fence_token yields a proof.  Functions
+ * that the library calls with a token (signalling work items, for example)
+ * return one, so a callee cannot forget to arrange the signal.  The member
+ * is sparse-private: code outside the library that reads or writes it gets
+ * a sparse warning.
+ */
+struct dma_fence_proof {
+	struct dma_fence * __private fence;
+};
+
+/**
+ * struct dma_fence_token_stats - tracker counters
+ * @created: tokens begun
+ * @discharged: tokens discharged, per &enum dma_fence_token_path
+ * @opportunistic: fences signalled by dma_fence_signal_opportunistic()
+ * @misuse: misuse reports, per &enum dma_fence_token_misuse
+ * @promises_pending: promises whose fence is not signalled yet
+ * @promises_kept: promises whose fence was signalled before the limit
+ * @promises_untracked: promises the watchdog had no free slot for
+ *
+ * All zero unless CONFIG_DMA_FENCE_TOKEN_DEBUG is enabled.
+ */
+struct dma_fence_token_stats {
+	u64 created;
+	u64 discharged[DMA_FENCE_TOKEN_PATH_COUNT];
+	u64 opportunistic;
+	u64 misuse[DMA_FENCE_TOKEN_MISUSE_COUNT];
+	u64 promises_pending;
+	u64 promises_kept;
+	u64 promises_untracked;
+};
+
+#if DMA_FENCE_TOKEN_CHECKED
+void __dma_fence_token_begin(struct dma_fence_token *tok,
+			     struct dma_fence *fence, unsigned long ip);
+struct dma_fence_proof __dma_fence_token_signal(struct dma_fence_token *tok,
+						int error);
+struct dma_fence_proof __dma_fence_token_promise(struct dma_fence_token *tok);
+struct dma_fence *__dma_fence_token_fence(struct dma_fence_token *tok);
+#endif
+
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+void __dma_fence_token_scope_end(struct dma_fence_token *tok);
+void __dma_fence_proof_end(struct dma_fence_proof proof,
+			   struct dma_fence *fence);
+void __dma_fence_token_count_opportunistic(void);
+void dma_fence_token_get_stats(struct dma_fence_token_stats *stats);
+#else
+static inline void dma_fence_token_get_stats(struct dma_fence_token_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+}
+#endif
+
+/* Library-internal: the only constructor of a proof. */
+static inline struct dma_fence_proof __dma_fence_proof_make(struct dma_fence *fence)
+{
+	struct dma_fence_proof proof;
+
+	ACCESS_PRIVATE(&proof, fence) = fence;
+	return proof;
+}
+
+/*
+ * Library-internal: set @error (if any) and signal @fence, unless it is
+ * already signalled.  Error and signal happen under the fence lock, so a
+ * racing signaller can neither overwrite the error of a signalled fence nor
+ * signal twice.  Returns true if this call signalled the fence.
+ */
+static inline bool __dma_fence_signal_error(struct dma_fence *fence, int error)
+{
+	unsigned long flags;
+	bool signalled = false;
+
+	spin_lock_irqsave(fence->lock, flags);
+	if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags)) {
+		if (error)
+			dma_fence_set_error(fence, error);
+		dma_fence_signal_locked(fence);
+		signalled = true;
+	}
+	spin_unlock_irqrestore(fence->lock, flags);
+	return signalled;
+}
+
+/* Library-internal: a valid fence error is 0 or a negative errno. */
+static inline int __dma_fence_token_error(int error)
+{
+	if (WARN_ON_ONCE(error > 0 || error < -MAX_ERRNO))
+		return -EINVAL;
+	return error;
+}
+
+/**
+ * dma_fence_token_begin - take on the obligation to signal a fence
+ * @tok: token to begin, owned by the caller
+ * @fence: initialised fence that is about to become visible to others
+ *
+ * Opens a fence signalling critical section (nesting is allowed, as with
+ * dma_fence_begin_signalling()).  From here until the token is discharged,
+ * lockdep reports a GFP_KERNEL allocation, a dma_resv lock, a fence wait or
+ * any lock that is held elsewhere around a fence wait.  Call it before the
+ * fence is published (installed in a dma_resv, exported as a sync_file,
+ * returned to a scheduler): from that moment someone may wait on it.
+ *
+ * The token must be discharged, in the same context, by exactly one of
+ * dma_fence_token_signal(), dma_fence_token_promise() or a transfer helper.
+ *
+ * Context: any context; the lockdep section is only opened in process
+ * context (see the DOC section on atomic context).
+ */
+static inline void dma_fence_token_begin(struct dma_fence_token *tok,
+					 struct dma_fence *fence)
+	__acquires(tok)
+{
+	__acquire(tok);
+#if DMA_FENCE_TOKEN_CHECKED
+	__dma_fence_token_begin(tok, fence, _RET_IP_);
+#else
+	WARN_ON_ONCE(!fence);
+	tok->fence = fence;
+#endif
+}
+
+/**
+ * dma_fence_token_signal - discharge a token by signalling its fence now
+ * @tok: live token
+ * @error: 0 for success or a negative errno that the fence carries
+ *
+ * Sets @error on the fence and signals it, then closes the signalling
+ * section.  If another, opportunistic, signaller got there first the fence
+ * keeps its first status and this is still a valid discharge.  An @error
+ * that is neither 0 nor a negative errno is a bug: it warns once and the
+ * fence gets -EINVAL.
+ *
+ * Context: any context; takes the fence lock with interrupts disabled.
+ * Return: the proof that the fence is signalled.
+ */
+static inline struct dma_fence_proof __must_check
+dma_fence_token_signal(struct dma_fence_token *tok, int error)
+	__releases(tok)
+{
+	__release(tok);
+#if DMA_FENCE_TOKEN_CHECKED
+	return __dma_fence_token_signal(tok, error);
+#else
+	if (unlikely(!tok->fence))
+		return __dma_fence_proof_make(NULL);
+	__dma_fence_signal_error(tok->fence, __dma_fence_token_error(error));
+	return __dma_fence_proof_make(tok->fence);
+#endif
+}
+
+/**
+ * dma_fence_token_promise - discharge a token with an unchecked promise
+ * @tok: live token
+ *
+ * The escape hatch (the seed discussion's i_promise_it_will_be_signalled):
+ * the caller asserts that some path the library cannot see will signal the
+ * fence.  Use it only where no sanctioned path fits, and say in a comment
+ * which path keeps the promise.  With CONFIG_DMA_FENCE_TOKEN_DEBUG the
+ * promise is counted, recorded as the fence's guaranteed path, and reported
+ * as broken if the fence is still unsignalled after the watchdog limit.
+ *
+ * Context: any context.
+ * Return: a proof for the fence.
+ */
+static inline struct dma_fence_proof __must_check
+dma_fence_token_promise(struct dma_fence_token *tok)
+	__releases(tok)
+{
+	__release(tok);
+#if DMA_FENCE_TOKEN_CHECKED
+	return __dma_fence_token_promise(tok);
+#else
+	return __dma_fence_proof_make(tok->fence);
+#endif
+}
+
+/**
+ * dma_fence_token_fence - the fence a live token is for
+ * @tok: live token
+ *
+ * Context: any context.
+ * Return: the fence, without taking a reference.  Using a discharged token
+ * is reported by the tracker (and returns %NULL there).
+ */
+static inline struct dma_fence *dma_fence_token_fence(struct dma_fence_token *tok)
+{
+#if DMA_FENCE_TOKEN_CHECKED
+	return __dma_fence_token_fence(tok);
+#else
+	return tok->fence;
+#endif
+}
+
+/**
+ * dma_fence_signal_opportunistic - signal a fence without holding its guarantee
+ * @fence: the fence
+ * @error: 0 or a negative errno, set only if this call signals the fence
+ *
+ * For code that may signal a fence early but is not the path that
+ * guarantees the signal: a wait ioctl that polls the hardware, an interrupt
+ * racing a timeout, a fast path.  It never consumes a token and does nothing
+ * if the fence is already signalled, so it can race the guaranteed signaller
+ * freely: exactly one of them signals, and the fence keeps that one's error.
+ *
+ * Context: any context; takes the fence lock with interrupts disabled.
+ * Return: true if this call signalled the fence.
+ */
+static inline bool dma_fence_signal_opportunistic(struct dma_fence *fence,
+						  int error)
+{
+	bool signalled;
+
+	if (WARN_ON_ONCE(!fence))
+		return false;
+	signalled = __dma_fence_signal_error(fence, __dma_fence_token_error(error));
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	if (signalled)
+		__dma_fence_token_count_opportunistic();
+#endif
+	return signalled;
+}
+
+/**
+ * dma_fence_proof_end - accept a proof at the top of a call chain
+ * @proof: proof returned by a discharge or by a callee that held the token
+ * @fence: the fence the proof must be for
+ *
+ * Discharge helpers are __must_check: a proof has to go somewhere.  Code
+ * that passed a token down to a callee and got a proof back ends the chain
+ * here.  The tracker reports a proof for another fence than @fence and
+ * signals @fence with -ECANCELED, since nobody proved it.
+ *
+ * Context: any context.
+ */
+static inline void dma_fence_proof_end(struct dma_fence_proof proof,
+				       struct dma_fence *fence)
+{
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	__dma_fence_proof_end(proof, fence);
+#endif
+}
+
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+static inline void dma_fence_token_scope_end(struct dma_fence_token *tok)
+{
+	__dma_fence_token_scope_end(tok);
+}
+#else
+static inline void dma_fence_token_scope_end(struct dma_fence_token *tok)
+{
+}
+#endif
+
+/**
+ * DMA_FENCE_TOKEN - declare a scoped must-signal token
+ * @name: variable name
+ *
+ * Declares a &struct dma_fence_token on the stack.  With the runtime
+ * tracker, leaving the scope while the token still owes a signal is
+ * reported and the fence is signalled with -ECANCELED; otherwise the scope
+ * check costs nothing.
+ */
+#define DMA_FENCE_TOKEN(name)						\
+	struct dma_fence_token name					\
+	__attribute__((__cleanup__(dma_fence_token_scope_end))) = {}
+
+#endif /* __LINUX_DMA_FENCE_TOKEN_H */

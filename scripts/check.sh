@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every stage in turn, then one line
+#	check: N passed, M failed
+# counting every KUnit case on both architectures, every misuse boot and
+# every gate.  Exits non-zero on any failure.
+#
+# Usage: scripts/check.sh [stage...]   (default: all stages)
+
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+all=(kunit-um kunit-x86_64 gates qemu)
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
+
+mkdir -p "$BUILD/logs"
+summary=$BUILD/logs/check.summary
+: >"$summary"
+start=$SECONDS
+
+run_stage() {
+	local name=$1 out rc
+	shift
+	out=$BUILD/logs/stage-$name.out
+	log "== $name: $*"
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	if ! grep -q '^stage: ' "$out"; then
+		echo "stage: $name passed=0 failed=1" | tee -a "$out"
+	elif [ "$rc" -ne 0 ] && ! grep -qE '^stage: .* failed=[1-9]' "$out"; then
+		echo "stage: $name-exit passed=0 failed=1" | tee -a "$out"
+	fi
+	grep '^stage: ' "$out" >>"$summary"
+}
+
+for s in "${stages[@]}"; do
+	case $s in
+	kunit-um)	run_stage "$s" "$PROJ/scripts/kunit.sh" um positive negative ;;
+	kunit-x86_64)	run_stage "$s" "$PROJ/scripts/kunit.sh" x86_64 positive negative ;;
+	gates)		run_stage "$s" "$PROJ/scripts/gates.sh" ;;
+	qemu)		run_stage "$s" "$PROJ/scripts/qemu-check.sh" ;;
+	*)		log "unknown stage $s"; echo "stage: $s passed=0 failed=1" >>"$summary" ;;
+	esac
+done
+
+passed=$(grep -oE 'passed=[0-9]+' "$summary" | cut -d= -f2 | paste -sd+ | bc)
+failed=$(grep -oE 'failed=[0-9]+' "$summary" | cut -d= -f2 | paste -sd+ | bc)
+log ""
+log "== summary ($((SECONDS - start)) s)"
+sed 's/^/  /' "$summary" >&2
+echo "check: ${passed:-0} passed, ${failed:-0} failed"
+[ "${failed:-0}" -eq 0 ] && [ "${passed:-0}" -gt 0 ]

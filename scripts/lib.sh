@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the stage scripts: paths, provisioning, the overlay tree, the
+# kernel-report scan and the result lines that scripts/check.sh counts.
+#
+# Every stage ends with exactly one line
+#	stage: <name> passed=<n> failed=<m>
+# and exits non-zero if m > 0.
+
+PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$PROJ/build}
+KSRC_CACHE=${KSRC_CACHE:-$BUILD/cache}
+OVERLAY=${OVERLAY:-$BUILD/overlay}
+JOBS=${JOBS:-$(nproc)}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/fence-token-ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+
+# Lines that must never appear in the console of a positive run.
+REPORT_RE='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|kmemleak|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking|dma_fence_token: '
+
+log() { printf '%s\n' "$*" >&2; }
+
+# Provision packages and the pristine tree, then make the overlay.
+# Prints the overlay path.
+prepare_tree() {
+	local pristine
+	pristine=$("$PROJ/scripts/provision.sh" "$KSRC_CACHE" | tail -n 1)
+	"$PROJ/scripts/overlay.sh" "$pristine" "$OVERLAY" "$PROJ" | tail -n 1
+}
+
+kunit_py() {
+	python3 "$OVERLAY/tools/testing/kunit/kunit.py" "$@"
+}
+
+# scan_reports <log>: print unexpected kernel report lines, return 1 if any.
+scan_reports() {
+	local hits
+	hits=$(grep -aE "$REPORT_RE" "$1" | head -n 20)
+	if [ -n "$hits" ]; then
+		printf '  report: %s\n' "$hits" >&2
+		return 1
+	fi
+	return 0
+}
+
+# summary_counts <parse-output>: "passed failed skipped crashed errors"
+summary_counts() {
+	local line n p f s c e
+	line=$(grep -a 'Testing complete\. Ran' "$1" | tail -n 1)
+	n() { printf '%s' "$line" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
+	p=$(n passed); f=$(n failed); s=$(n skipped); c=$(n crashed); e=$(n errors)
+	echo "${p:-0} ${f:-0} ${s:-0} ${c:-0} ${e:-0}"
+}
+
+stage_result() {
+	echo "stage: $1 passed=$2 failed=$3"
+	[ "$3" -eq 0 ]
+}

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of the library against Debian's linux-headers-amd64
+# (a production kernel: no lockdep, no debugobjects, no KUnit), with
+# -Werror.  Proves that every annotation compiles away.  The sources are
+# copied to the build directory first, so no object lands in the tree.
+#
+# Usage: scripts/oot-build.sh
+
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$PROJ/scripts/provision.sh" "$KSRC_CACHE" >/dev/null || { stage_result oot-debian 0 1; exit 1; }
+kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$kdir" ]; then
+	log "oot-debian: no linux-headers-*-amd64 under /usr/src"
+	stage_result oot-debian 0 1
+	exit 1
+fi
+out=$BUILD/oot-debian
+rm -rf "$out"
+mkdir -p "$out"
+cp -r "$PROJ/Kbuild" "$PROJ/Kconfig" "$PROJ/include" "$PROJ/drivers" "$out/"
+find "$out" -name '*-test.c' -delete
+find "$out" -path '*/tests/Kbuild' -exec sh -c ': > "$1"' _ {} \;
+
+if make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m W=1 \
+	KCFLAGS=-Werror modules >"$out/build.log" 2>&1 &&
+   ! grep -q 'warning:' "$out/build.log"; then
+	log "oot-debian: built $(cd "$out" && find . -name '*.ko' | sort | tr '\n' ' ')against $(basename "$kdir")"
+	# Production objects must not reference any checking machinery.
+	syms=$(find "$out" -name '*.ko' -exec nm -u {} + | grep -E 'lock_acquire|lock_release|debug_object|lockdep' || true)
+	if [ -n "$syms" ]; then
+		log "oot-debian: production module references checking symbols: $syms"
+		stage_result oot-debian 0 1
+		exit 1
+	fi
+	stage_result oot-debian 1 0
+else
+	grep -E 'error|warning' "$out/build.log" | head -n 30 >&2
+	stage_result oot-debian 0 1
+fi
