@@ -12,8 +12,6 @@ BUILD=${BUILD:-$PROJ/build}
 KSRC_CACHE=${KSRC_CACHE:-$BUILD/cache}
 OVERLAY=${OVERLAY:-$BUILD/overlay}
 JOBS=${JOBS:-$(nproc)}
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/fence-token-ccache}
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 
 # Lines that must never appear in the console of a positive run.
 REPORT_RE='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|kmemleak|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking|dma_fence_token: '

@@ -23,6 +23,9 @@ mkdir -p "$logs"
 args=(--arch="$arch" --build_dir="$bdir" --timeout=300
       --kunitconfig="$PROJ/drivers/dma-buf/tests/.kunitconfig")
 qemu=()
+if [ "$arch" = um ]; then
+	args+=(--kunitconfig="$PROJ/tests/kunit-um.config")
+fi
 if [ "$arch" = x86_64 ]; then
 	args+=(--kunitconfig="$PROJ/tests/kunit-x86_64.config")
 	qemu=(--qemu_args="-smp 2 -m 1G")

@@ -48,8 +48,10 @@ if [ -z "$tree" ] || [ -z "$build" ]; then die "--tree and --build are required"
 tree=$(cd "$tree" && pwd)
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
+exec 9>"$build/.qemu-boot.lock"	# one run per build dir at a time
+flock 9
 name=${name:-$(basename "$build")}
-log=${log:-$build/console.log}
+log=${log:-$build/console-$name.log}
 kunit_py=${kunit_py:-$tree/tools/testing/kunit/kunit.py}
 say() { echo "qemu: $name $*"; }
 
@@ -93,7 +95,7 @@ rm -rf "$rd"
 mkdir -p "$rd"/{bin,sbin,usr/bin,usr/sbin,etc/qemu-boot,proc,sys,dev}
 cp /bin/busybox "$rd/bin/busybox"
 for a in $("$rd/bin/busybox" --list-full); do
-	[ -L "$rd/$a" ] || ln -s /bin/busybox "$rd/$a"
+	[ -e "$rd/$a" ] || ln -s /bin/busybox "$rd/$a"
 done
 install -m 755 "$root/tests/initramfs-init.sh" "$rd/init"
 # shellcheck disable=SC2086 # one module per word
@@ -112,10 +114,12 @@ qemu=(qemu-system-x86_64 -smp 2 -m 1G -nographic -no-reboot
 	-kernel "$build/arch/x86/boot/bzImage" -initrd "$build/initramfs.cpio.gz"
 	-append "console=ttyS0 panic=-1 printk.devkmsg=on")
 [ ! -e /usr/share/qemu/qboot.rom ] || qemu+=(-bios qboot.rom)
+accel=TCG
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	qemu+=(-enable-kvm -cpu host)
+	accel=KVM
 fi
-say "booting ($([ -w /dev/kvm ] && echo KVM || echo TCG), log: $log)"
+say "booting ($accel, log: $log)"
 mkdir -p "$(dirname "$log")"
 start=$SECONDS
 "${qemu[@]}" </dev/null >"$log" 2>&1 &
@@ -136,7 +140,7 @@ say "boot took $((SECONDS - start))s"
 
 # --- Check the console log.
 errors=()
-clean=$build/console.clean
+clean=$build/console-$name.clean
 tr -d '\r' <"$log" >"$clean"
 [ "$timed_out" = 0 ] || errors+=("timed out after ${timeout}s")
 done_re='qemu-boot: ---- done modprobe=([0-9]+) workload=([0-9]+)'
@@ -149,7 +153,7 @@ fi
 
 # The module suites: from the marker in front of /init's KTAP header to the
 # end of module loading (the boot's own empty KTAP run comes before).
-ktap=$build/ktap.log
+ktap=$build/ktap-$name.log
 sed -n '/qemu-boot: ---- module ktap start/,/qemu-boot: ---- modules loaded/p' \
 	"$clean" >"$ktap"
 krc=0

@@ -8,6 +8,14 @@
 
 #include <linux/dma-fence-token.h>
 
+struct dma_fence_proof __dma_fence_token_transfer(struct dma_fence_token *tok,
+						  enum dma_fence_token_path path)
+	__releases(tok);
+void __dma_fence_token_settle(struct dma_fence_token *tok,
+			      struct dma_fence_proof proof,
+			      struct dma_fence *fence);
+void __dma_fence_token_might_wait(void);
+
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 unsigned int dma_fence_token_watchdog_check(void);
 unsigned int dma_fence_token_set_promise_timeout(unsigned int ms);

@@ -543,6 +543,7 @@ void __dma_fence_proof_end(struct dma_fence_proof proof, struct dma_fence *fence
 {
 	if (likely(ACCESS_PRIVATE(&proof, fence) == fence))
 		return;
+	/* No token to name here: point at the caller instead. */
 	dft_warn(DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE, fence, _RET_IP_);
 	if (fence)
 		__dma_fence_signal_error(fence, -ECANCELED);
@@ -635,6 +636,63 @@ struct dma_fence *__dma_fence_token_fence(struct dma_fence_token *tok)
 EXPORT_SYMBOL_GPL(__dma_fence_token_fence);
 
 #endif /* DMA_FENCE_TOKEN_CHECKED */
+
+/*
+ * Discharge @tok by handing its obligation to another path of the library
+ * (a work item, a hardware ring), which holds the fence from now on.
+ */
+struct dma_fence_proof __dma_fence_token_transfer(struct dma_fence_token *tok,
+						  enum dma_fence_token_path path)
+	__releases(tok)
+{
+	struct dma_fence *fence = tok->fence;
+
+	__release(tok);
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	if (!dft_discharge(tok, path))
+		return __dma_fence_proof_make(fence);
+#endif
+#if DMA_FENCE_TOKEN_CHECKED
+	dft_section_close(tok);
+#endif
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	dma_fence_put(fence);
+#endif
+	return __dma_fence_proof_make(fence);
+}
+
+/*
+ * A callback that received @tok for @fence has returned @proof: with the
+ * tracker, report a token left live (and signal the fence with -ECANCELED)
+ * or a proof for another fence.
+ */
+void __dma_fence_token_settle(struct dma_fence_token *tok,
+			      struct dma_fence_proof proof,
+			      struct dma_fence *fence)
+{
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	if (tok->state == DFT_STATE_LIVE) {
+		dft_recover_leak(tok, DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE, true);
+		return;
+	}
+	__dma_fence_proof_end(proof, fence);
+#endif
+}
+
+/*
+ * Annotate "this may wait for fences" for lockdep, as dma_fence_wait()
+ * does: the kernel's own annotation is not exported, a zero-timeout wait
+ * on the always signalled stub fence runs it.
+ */
+void __dma_fence_token_might_wait(void)
+{
+#ifdef CONFIG_LOCKDEP
+	struct dma_fence *stub = dma_fence_get_stub();
+
+	dma_fence_wait_timeout(stub, false, 0);
+	dma_fence_put(stub);
+#endif
+}
 
 static int __init dma_fence_token_init(void)
 {

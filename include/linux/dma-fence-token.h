@@ -15,6 +15,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 /*
  * The token only carries state beyond the fence pointer when something
@@ -81,7 +82,7 @@ enum dma_fence_token_misuse {
  *	when nested in another section or begun in atomic context)
  * @state: tracker state (live or discharged), see the tracker DOC section
  * @path: how the token was discharged
- * @created_at: return address of the caller of dma_fence_token_begin()
+ * @created_at: code address of the dma_fence_token_begin() call
  * @owner: task that began the token and holds its signalling section
  *
  * A token is owned by exactly one context.  Declare one on the stack with
@@ -219,13 +220,14 @@ static inline int __dma_fence_token_error(int error)
  * Context: any context; the lockdep section is only opened in process
  * context (see the DOC section on atomic context).
  */
-static inline void dma_fence_token_begin(struct dma_fence_token *tok,
-					 struct dma_fence *fence)
+static __always_inline void dma_fence_token_begin(struct dma_fence_token *tok,
+						  struct dma_fence *fence)
 	__acquires(tok)
 {
 	__acquire(tok);
 #if DMA_FENCE_TOKEN_CHECKED
-	__dma_fence_token_begin(tok, fence, _RET_IP_);
+	/* Inlined: _THIS_IP_ is in the caller, which the tracker names. */
+	__dma_fence_token_begin(tok, fence, _THIS_IP_);
 #else
 	WARN_ON_ONCE(!fence);
 	tok->fence = fence;
@@ -376,5 +378,106 @@ static inline void dma_fence_token_scope_end(struct dma_fence_token *tok)
 #define DMA_FENCE_TOKEN(name)						\
 	struct dma_fence_token name					\
 	__attribute__((__cleanup__(dma_fence_token_scope_end))) = {}
+
+/**
+ * struct dma_fence_signal_wq - a workqueue that fences may depend on
+ * @wq: the workqueue, always WQ_MEM_RECLAIM, owned by the library
+ * @lock: protects @pending and @dead
+ * @pending: items queued whose callback has not started; protected by @lock
+ * @dead: set by dma_fence_signal_wq_fini(), no item is accepted after it;
+ *	protected by @lock
+ * @name: the name given at init (a string literal)
+ * @map: lockdep map that stands for "a fence depends on an item of this
+ *	queue"; one lockdep class per init call site
+ *
+ * Created with dma_fence_signal_wq_init() and torn down with
+ * dma_fence_signal_wq_fini().  There is no way to hand the library a
+ * workqueue_struct of the driver: the queue is reclaim-safe by
+ * construction.
+ */
+struct dma_fence_signal_wq {
+	struct workqueue_struct *wq;
+	spinlock_t lock;
+	struct list_head pending;
+	bool dead;
+	const char *name;
+#ifdef CONFIG_LOCKDEP
+	struct lockdep_map map;
+#endif
+};
+
+/* Flags of dma_fence_signal_wq_init(). */
+#define DMA_FENCE_SIGNAL_WQ_ORDERED	BIT(0)	/* one item at a time, in order */
+
+struct dma_fence_signal_work;
+
+/**
+ * typedef dma_fence_signal_work_fn - run callback of a signalling work item
+ * @work: the item
+ * @tok: a live must-signal token for the item's fence, inside the queue's
+ *	signalling section
+ *
+ * Runs on the queue's worker as fence signalling code: the same rules as
+ * for any holder of a token apply.  It must discharge @tok (signal, or
+ * transfer onward) and return the proof.  After it returns the library
+ * does not touch @work again, so the callback may free it.
+ *
+ * Return: the proof from discharging @tok.
+ */
+typedef struct dma_fence_proof (*dma_fence_signal_work_fn)(struct dma_fence_signal_work *work,
+							   struct dma_fence_token *tok);
+
+/**
+ * struct dma_fence_signal_work - a work item that owes a fence signal
+ * @base: the work item
+ * @link: entry in the queue's pending list; protected by the queue's lock
+ * @queue: the queue the item was transferred to
+ * @fence: the fence whose obligation the item carries
+ * @run: callback, see &typedef dma_fence_signal_work_fn
+ *
+ * Embed it in the driver's job and initialise it once with
+ * dma_fence_signal_work_init().  An item may be queued again once its
+ * callback has started.
+ */
+struct dma_fence_signal_work {
+	struct work_struct base;
+	struct list_head link;
+	struct dma_fence_signal_wq *queue;
+	struct dma_fence *fence;
+	dma_fence_signal_work_fn run;
+};
+
+int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
+			       unsigned int flags, struct lock_class_key *key);
+
+/**
+ * dma_fence_signal_wq_init - create a signalling workqueue
+ * @q: queue to initialise
+ * @name: name of the queue: a string literal, shown by ps and in lockdep
+ *	reports
+ * @flags: 0 or %DMA_FENCE_SIGNAL_WQ_ORDERED
+ *
+ * Allocates a WQ_MEM_RECLAIM workqueue (its rescuer thread guarantees
+ * forward progress under memory pressure) and gives the queue a lockdep
+ * class of its own for every call site of this macro.
+ *
+ * Context: process context, may sleep and allocate.
+ * Return: 0 or -ENOMEM.
+ */
+#define dma_fence_signal_wq_init(q, name, flags)				\
+({									\
+	static struct lock_class_key __dft_wq_key;			\
+									\
+	__dma_fence_signal_wq_init((q), "" name "", (flags), &__dft_wq_key); \
+})
+
+void dma_fence_signal_wq_fini(struct dma_fence_signal_wq *q);
+void dma_fence_signal_work_init(struct dma_fence_signal_work *work,
+				dma_fence_signal_work_fn run);
+int __must_check dma_fence_token_queue_work(struct dma_fence_token *tok,
+					    struct dma_fence_signal_wq *q,
+					    struct dma_fence_signal_work *work,
+					    struct dma_fence_proof *proof)
+	__releases(tok);
 
 #endif /* __LINUX_DMA_FENCE_TOKEN_H */

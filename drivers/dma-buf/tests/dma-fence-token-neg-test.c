@@ -48,7 +48,8 @@ static void dft_neg_exit(struct kunit *test)
 {
 	struct dft_neg *n = test->priv;
 
-	mock_fence_put(n->fence);
+	if (n)
+		mock_fence_put(n->fence);
 }
 
 static struct dma_fence *dft_f(struct kunit *test)
@@ -324,7 +325,8 @@ static void dft_neg_broken_promise(struct kunit *test)
 	old = dma_fence_token_set_promise_timeout(0);
 	dma_fence_token_begin(&tok, dft_f(test));
 	dma_fence_proof_end(dma_fence_token_promise(&tok), dft_f(test));
-	KUNIT_EXPECT_EQ(test, dma_fence_token_watchdog_check(), 1);
+	/* The watchdog work may have run already: check the counter. */
+	dma_fence_token_watchdog_check();
 	dma_fence_token_set_promise_timeout(old);
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE);
 	/* Reported once only. */
@@ -332,6 +334,177 @@ static void dft_neg_broken_promise(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(dft_f(test), -ETIMEDOUT));
 	dft_expect_fence(test, -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Signalling workqueue misuse: each runs one misuse in a run callback. */
+
+enum dft_neg_wq_misuse {
+	DFT_NEG_WQ_GFP_KERNEL,
+	DFT_NEG_WQ_RESV_LOCK,
+	DFT_NEG_WQ_FENCE_WAIT,
+	DFT_NEG_WQ_MUTEX,
+	DFT_NEG_WQ_NO_DISCHARGE,
+};
+
+/**
+ * struct dft_neg_job - a job whose run callback misbehaves
+ * @work: the signalling work item
+ * @misuse: what the callback does wrong
+ * @resv: object for %DFT_NEG_WQ_RESV_LOCK
+ */
+struct dft_neg_job {
+	struct dma_fence_signal_work work;
+	enum dft_neg_wq_misuse misuse;
+	struct dma_resv resv;
+};
+
+static DEFINE_MUTEX(dft_neg_wq_mutex);
+
+static struct dma_fence_proof dft_neg_wq_run(struct dma_fence_signal_work *work,
+					     struct dma_fence_token *tok)
+{
+	struct dft_neg_job *job = container_of(work, struct dft_neg_job, work);
+	void *p;
+
+	switch (job->misuse) {
+	case DFT_NEG_WQ_GFP_KERNEL:
+		p = kmalloc(64, GFP_KERNEL);
+		kfree(p);
+		break;
+	case DFT_NEG_WQ_RESV_LOCK:
+		if (!dma_resv_lock(&job->resv, NULL))
+			dma_resv_unlock(&job->resv);
+		break;
+	case DFT_NEG_WQ_FENCE_WAIT:
+		dma_fence_wait_timeout(dma_fence_get_stub(), false, 0);
+		break;
+	case DFT_NEG_WQ_MUTEX:
+		mutex_lock(&dft_neg_wq_mutex);
+		mutex_unlock(&dft_neg_wq_mutex);
+		break;
+	case DFT_NEG_WQ_NO_DISCHARGE:
+		__release(tok);	/* returning without a discharge is the point */
+		return (struct dma_fence_proof){};
+	}
+	return dma_fence_token_signal(tok, 0);
+}
+
+/* Queue a misbehaving job for the case's fence and wait for its signal. */
+static void dft_neg_wq(struct kunit *test, enum dft_neg_wq_misuse misuse,
+		       int status)
+{
+	struct dma_fence_signal_wq q;
+	struct dft_neg_job *job;
+	struct dma_fence_token tok;
+	struct dma_fence_proof proof;
+
+	job = kunit_kzalloc(test, sizeof(*job), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	dma_resv_init(&job->resv);
+	job->misuse = misuse;
+	dma_fence_signal_work_init(&job->work, dft_neg_wq_run);
+	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(&q, "dft-neg-wq", 0), 0);
+
+	dma_fence_token_begin(&tok, dft_f(test));
+	KUNIT_EXPECT_EQ(test, dma_fence_token_queue_work(&tok, &q, &job->work, &proof), 0);
+	dma_fence_proof_end(proof, dft_f(test));
+	KUNIT_EXPECT_GE(test, dma_fence_wait_timeout(dft_f(test), false, 10 * HZ), 1);
+	dma_fence_signal_wq_fini(&q);
+	dma_resv_fini(&job->resv);
+	dft_expect_fence(test, status);
+}
+
+/* Misuse: GFP_KERNEL allocation in a signalling work item. */
+static void dft_neg_wq_gfp_kernel(struct kunit *test)
+{
+	dft_need_lockdep(test);
+	dft_neg_wq(test, DFT_NEG_WQ_GFP_KERNEL, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+}
+
+/* Misuse: dma_resv_lock() in a signalling work item. */
+static void dft_neg_wq_resv_lock(struct kunit *test)
+{
+	dft_need_lockdep(test);
+	dft_neg_wq(test, DFT_NEG_WQ_RESV_LOCK, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+}
+
+/* Misuse: a fence wait in a signalling work item. */
+static void dft_neg_wq_fence_wait(struct kunit *test)
+{
+	dft_need_lockdep(test);
+	dft_neg_wq(test, DFT_NEG_WQ_FENCE_WAIT, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+}
+
+/* Misuse: a work item takes a mutex that is held elsewhere around a fence wait. */
+static void dft_neg_wq_mutex_around_wait(struct kunit *test)
+{
+	dft_need_lockdep(test);
+	mutex_lock(&dft_neg_wq_mutex);
+	dma_fence_wait_timeout(dma_fence_get_stub(), false, 0);
+	mutex_unlock(&dft_neg_wq_mutex);
+	dft_neg_wq(test, DFT_NEG_WQ_MUTEX, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+}
+
+/* Misuse: a run callback returns without discharging its token. */
+static void dft_neg_wq_no_discharge(struct kunit *test)
+{
+	dft_need_tracker(test);
+	dft_neg_wq(test, DFT_NEG_WQ_NO_DISCHARGE, -ECANCELED);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: waiting for a signalling item from a signalling section. */
+static void dft_neg_wq_sync(struct kunit *test, bool cancel)
+{
+	struct dma_fence_signal_wq q;
+	struct dft_neg_job *job;
+	struct mock_fence *other;
+	struct dma_fence_token tok;
+	struct dma_fence_proof proof;
+
+	dft_need_lockdep(test);
+	job = kunit_kzalloc(test, sizeof(*job), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	other = mock_fence_alloc(dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	dma_resv_init(&job->resv);
+	job->misuse = DFT_NEG_WQ_MUTEX;
+	dma_fence_signal_work_init(&job->work, dft_neg_wq_run);
+	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(&q, "dft-neg-wq", 0), 0);
+
+	/* A correct run first, so the worker's side is known to lockdep. */
+	dma_fence_token_begin(&tok, &other->base);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_queue_work(&tok, &q, &job->work, &proof), 0);
+	dma_fence_proof_end(proof, &other->base);
+	KUNIT_EXPECT_GE(test, dma_fence_wait_timeout(&other->base, false, 10 * HZ), 1);
+
+	dma_fence_token_begin(&tok, dft_f(test));
+	if (cancel)
+		cancel_work_sync(&job->work.base);
+	else
+		flush_work(&job->work.base);
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+
+	dma_fence_signal_wq_fini(&q);
+	dma_resv_fini(&job->resv);
+	mock_fence_put(other);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+	dft_expect_fence(test, 1);
+}
+
+static void dft_neg_wq_flush_in_section(struct kunit *test)
+{
+	dft_neg_wq_sync(test, false);
+}
+
+static void dft_neg_wq_cancel_sync_in_section(struct kunit *test)
+{
+	dft_neg_wq_sync(test, true);
 }
 
 static struct kunit_case dft_neg_cases[] = {
@@ -358,7 +531,25 @@ static struct kunit_suite dft_neg_suite = {
 	.test_cases = dft_neg_cases,
 };
 
-kunit_test_suite(dft_neg_suite);
+static struct kunit_case dft_neg_wq_cases[] = {
+	KUNIT_CASE(dft_neg_wq_gfp_kernel),
+	KUNIT_CASE(dft_neg_wq_resv_lock),
+	KUNIT_CASE(dft_neg_wq_fence_wait),
+	KUNIT_CASE(dft_neg_wq_mutex_around_wait),
+	KUNIT_CASE(dft_neg_wq_no_discharge),
+	KUNIT_CASE(dft_neg_wq_flush_in_section),
+	KUNIT_CASE(dft_neg_wq_cancel_sync_in_section),
+	{}
+};
+
+static struct kunit_suite dft_neg_wq_suite = {
+	.name = "dma_fence_token_neg_wq",
+	.init = dft_neg_init,
+	.exit = dft_neg_exit,
+	.test_cases = dft_neg_wq_cases,
+};
+
+kunit_test_suites(&dft_neg_suite, &dft_neg_wq_suite);
 
 MODULE_DESCRIPTION("KUnit misuse tests for DMA fence signalling tokens");
 MODULE_LICENSE("GPL");

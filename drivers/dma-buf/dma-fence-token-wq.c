@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fence signalling tokens: transfer to a signalling workqueue.
+ */
+
+#include <linux/dma-fence-token.h>
+#include <linux/lockdep.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "dma-fence-token-internal.h"
+
+/**
+ * DOC: Signalling workqueues
+ *
+ * dma_fence_token_queue_work() moves the obligation of a token to a work
+ * item: the submitter's token is discharged and the item's run callback
+ * receives a fresh token for the same fence, which it must discharge in
+ * turn (signal, queue onward, hand to hardware) and whose proof it returns.
+ *
+ * Rules, and why:
+ *
+ * - The queue is always WQ_MEM_RECLAIM.  A fence may wait for an item of
+ *   the queue; a queue without a rescuer may need to create a worker
+ *   thread, which allocates, which may wait for reclaim, which may wait for
+ *   the fence.  A driver cannot pass its own workqueue_struct (6.1 cannot
+ *   even tell whether one has the flag): the library allocates the queue.
+ * - Every queue has a lockdep map of its own class (one per init call site,
+ *   named after the queue).  The worker takes it, as a shared lock, *inside*
+ *   the signalling section it opens for the callback: begin_signalling,
+ *   queue map, run, release, end.  A fence wait in the callback then closes
+ *   a cycle with the section and is reported.  Holding the map around the
+ *   section instead, or using the kernel's own work or workqueue maps (held
+ *   outside the work function), produces false reports.
+ * - The submitter touches the map inside its own signalling section, as a
+ *   recursive read: lockdep's chains then show that the signalling path
+ *   continues on this queue.  A transfer never waits, so the touch is not
+ *   allowed to close a cycle of its own: a chain of items that hands a
+ *   fence from queue A to B and another from B to A is correct and stays
+ *   silent.  Waiting for a queue (flush, fini) takes the map exclusively.
+ * - Never flush a signalling queue or cancel_work_sync() one of its items
+ *   from a signalling section: that waits for fences.  The kernel's
+ *   workqueue annotations report it.  dma_fence_signal_wq_fini() flushes,
+ *   so it may not be called from a signalling section either.
+ * - Teardown never leaves a fence unsignalled: items that have not started
+ *   when dma_fence_signal_wq_fini() runs are cancelled and their fences
+ *   signalled with -ECANCELED; items that have started finish.  A transfer
+ *   to a queue that is being torn down is refused with -ESHUTDOWN and the
+ *   fence is signalled with -ECANCELED.
+ */
+
+int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
+			       unsigned int flags, struct lock_class_key *key)
+{
+	if (WARN_ON_ONCE(flags & ~DMA_FENCE_SIGNAL_WQ_ORDERED))
+		return -EINVAL;
+
+	if (flags & DMA_FENCE_SIGNAL_WQ_ORDERED)
+		q->wq = alloc_ordered_workqueue("%s", WQ_MEM_RECLAIM, name);
+	else
+		q->wq = alloc_workqueue("%s", WQ_MEM_RECLAIM, 0, name);
+	if (!q->wq)
+		return -ENOMEM;
+
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->pending);
+	q->dead = false;
+	q->name = name;
+#ifdef CONFIG_LOCKDEP
+	lockdep_init_map(&q->map, name, key, 0);
+#endif
+	return 0;
+}
+EXPORT_SYMBOL_GPL(__dma_fence_signal_wq_init);
+
+/* Discharge the fence of an item that will never run, in a section. */
+static void dft_work_cancel(struct dma_fence_signal_work *work)
+{
+	struct dma_fence_token tok;
+	struct dma_fence_proof proof;
+
+	dma_fence_token_begin(&tok, work->fence);
+	proof = dma_fence_token_signal(&tok, -ECANCELED);
+	dma_fence_proof_end(proof, work->fence);
+	dma_fence_put(work->fence);
+}
+
+/**
+ * dma_fence_signal_wq_fini - tear down a signalling workqueue
+ * @q: queue from dma_fence_signal_wq_init(); zeroed memory is accepted too
+ *
+ * Refuses new items, cancels the items that have not started and signals
+ * their fences with -ECANCELED, waits for the items that have started and
+ * frees the workqueue.  Always legal after init, also with items in flight.
+ *
+ * Context: process context, may sleep; never from a signalling section.
+ */
+void dma_fence_signal_wq_fini(struct dma_fence_signal_wq *q)
+{
+	struct dma_fence_signal_work *work, *next;
+	LIST_HEAD(cancelled);
+
+	if (!q->wq)
+		return;
+
+	/* This waits for queued fence signalling work: a fence wait. */
+	__dma_fence_token_might_wait();
+#ifdef CONFIG_LOCKDEP
+	lock_map_acquire(&q->map);
+	lock_map_release(&q->map);
+#endif
+
+	spin_lock_irq(&q->lock);
+	q->dead = true;
+	list_for_each_entry_safe(work, next, &q->pending, link) {
+		/* Failing means a worker took it: it will run normally. */
+		if (cancel_work(&work->base))
+			list_move_tail(&work->link, &cancelled);
+	}
+	spin_unlock_irq(&q->lock);
+
+	list_for_each_entry_safe(work, next, &cancelled, link) {
+		list_del_init(&work->link);
+		dft_work_cancel(work);
+	}
+
+	destroy_workqueue(q->wq);
+	q->wq = NULL;
+}
+EXPORT_SYMBOL_GPL(dma_fence_signal_wq_fini);
+
+static void dft_work_fn(struct work_struct *base)
+{
+	struct dma_fence_signal_work *work =
+		container_of(base, struct dma_fence_signal_work, base);
+	struct dma_fence_signal_wq *q = work->queue;
+	struct dma_fence *fence = work->fence;
+	struct dma_fence_proof proof;
+	struct dma_fence_token tok = {};
+	bool cookie;
+
+	spin_lock_irq(&q->lock);
+	list_del_init(&work->link);
+	spin_unlock_irq(&q->lock);
+
+	/* begin_signalling -> queue map -> run -> release -> end */
+	cookie = dma_fence_begin_signalling();
+#ifdef CONFIG_LOCKDEP
+	lock_acquire_shared(&q->map, 0, 0, NULL, _THIS_IP_);
+#endif
+	dma_fence_token_begin(&tok, fence);
+	proof = work->run(work, &tok);
+	__release(&tok);	/* discharged by the callback, checked below */
+	/* @work may be gone now; @tok and @fence are still ours. */
+	__dma_fence_token_settle(&tok, proof, fence);
+#ifdef CONFIG_LOCKDEP
+	lock_map_release(&q->map);
+#endif
+	dma_fence_end_signalling(cookie);
+	dma_fence_put(fence);
+}
+
+/**
+ * dma_fence_signal_work_init - initialise a signalling work item
+ * @work: item, embedded in the driver's job
+ * @run: callback that receives the fence's token and returns the proof
+ *
+ * Context: any context.
+ */
+void dma_fence_signal_work_init(struct dma_fence_signal_work *work,
+				dma_fence_signal_work_fn run)
+{
+	INIT_WORK(&work->base, dft_work_fn);
+	INIT_LIST_HEAD(&work->link);
+	work->queue = NULL;
+	work->fence = NULL;
+	work->run = run;
+}
+EXPORT_SYMBOL_GPL(dma_fence_signal_work_init);
+
+/**
+ * dma_fence_token_queue_work - transfer a token to a signalling work item
+ * @tok: live token of the submitter
+ * @q: signalling queue
+ * @work: initialised item that is not queued
+ * @proof: receives the proof for the fence, in every case
+ *
+ * Discharges @tok: from now on @work owes the signal, and its run callback
+ * gets a token for the fence on @q's worker.  The item holds a fence
+ * reference until its callback has returned.  Touches @q's lockdep map
+ * inside the caller's signalling section, so lockdep learns that this path
+ * depends on the queue.
+ *
+ * If @q is being torn down the transfer is refused: the fence is signalled
+ * with -ECANCELED and the token is discharged all the same.
+ *
+ * Context: any context; does not sleep or allocate.
+ * Return: 0, -ESHUTDOWN if @q no longer accepts items, -EBUSY (and a
+ * warning) if @work is still queued; in both error cases the fence has
+ * been signalled with -ECANCELED.
+ */
+int dma_fence_token_queue_work(struct dma_fence_token *tok,
+			       struct dma_fence_signal_wq *q,
+			       struct dma_fence_signal_work *work,
+			       struct dma_fence_proof *proof)
+	__releases(tok)
+{
+	struct dma_fence *fence = dma_fence_token_fence(tok);
+	unsigned long flags;
+	int ret = 0;
+
+	if (!fence) {
+		/* Not a live token; the tracker reported it. */
+		__release(tok);
+		*proof = __dma_fence_proof_make(NULL);
+		return -EINVAL;
+	}
+
+#ifdef CONFIG_LOCKDEP
+	lock_map_acquire_read(&q->map);
+	lock_map_release(&q->map);
+#endif
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->dead || !q->wq) {
+		ret = -ESHUTDOWN;
+	} else if (WARN_ON_ONCE(!list_empty(&work->link) ||
+				work_pending(&work->base))) {
+		ret = -EBUSY;
+	} else {
+		work->queue = q;
+		work->fence = dma_fence_get(fence);
+		list_add_tail(&work->link, &q->pending);
+		queue_work(q->wq, &work->base);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	if (ret) {
+		*proof = dma_fence_token_signal(tok, -ECANCELED);
+		return ret;
+	}
+	*proof = __dma_fence_token_transfer(tok, DMA_FENCE_TOKEN_PATH_WORKQUEUE);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dma_fence_token_queue_work);

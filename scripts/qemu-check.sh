@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make qemu: the module boot harness with the library.  Boots the x86_64
+# lock-debugging kernel, loads the library and its KUnit module (the suites
+# run at load time), unloads both, checks that lockdep is still on, and fails
+# on any unexpected kernel report.  Counts every KUnit case plus the boot.
+#
+# Usage: scripts/qemu-check.sh
+
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+prepare_tree >/dev/null || { stage_result qemu-setup 0 1; exit 1; }
+mkdir -p "$BUILD/logs/qemu"
+out=$BUILD/logs/qemu/harness.out
+
+# Module unload must leave nothing behind; lockdep must still be on.
+workload='rmmod dma_fence_token_wq_test && rmmod dma_fence_token_test && rmmod dma_fence_tokens &&
+awk "/debug_locks:/ { print \"lockdep: debug_locks=\" \$2; exit \$2 != 1 }" /proc/lockdep_stats'
+
+"$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$BUILD/x86-mod" \
+	--modules "dma-fence-tokens dma-fence-token-test dma-fence-token-wq-test" --name modules \
+	--workload "$workload" --log "$BUILD/logs/qemu/console.log" \
+	--min-tests 10 >"$out" 2>&1
+rc=$?
+grep -E '^qemu: |\[(PASSED|FAILED|SKIPPED|CRASHED)\]' "$out" >&2
+read -r p f < <(sed -nE 's/^qemu: modules kunit passed=([0-9]+) failed=([0-9]+).*/\1 \2/p' "$out")
+p=${p:-0}
+f=${f:-0}
+if [ "$rc" -eq 0 ]; then
+	stage_result qemu "$((p + 1))" "$f"
+else
+	tail -n 30 "$out" >&2
+	stage_result qemu "$p" "$((f + 1))"
+fi
