@@ -12,6 +12,10 @@ BUILD=${BUILD:-$PROJ/build}
 KSRC_CACHE=${KSRC_CACHE:-$BUILD/cache}
 OVERLAY=${OVERLAY:-$BUILD/overlay}
 JOBS=${JOBS:-$(nproc)}
+# ccache hits across clones in other directories: hash paths relative to
+# the project, not the absolute directory of this clone.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PROJ}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 # Lines that must never appear in the console of a positive run.
 REPORT_RE='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|kmemleak|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking|dma_fence_token: '

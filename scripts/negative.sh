@@ -86,8 +86,14 @@ for t in "${tests[@]}"; do
 	[ "$p" -eq 1 ] && [ "$fl" -eq 0 ] && [ "$s" -eq 0 ] && [ "$c" -eq 0 ] ||
 		why="case did not pass (passed=$p failed=$fl skipped=$s crashed=$c)"
 	grep -aq "ok [0-9]* $case\b" "$boot" || why="${why:+$why; }no result line for $case"
+	# Each column must match; '|' separates alternatives (per arch).
 	for pat in "${f[@]:2}"; do
-		grep -aqF -- "$pat" "$boot" || why="${why:+$why; }no '$pat' in the console"
+		hit=
+		IFS='|' read -r -a alts <<<"$pat"
+		for alt in "${alts[@]}"; do
+			grep -aqF -- "$alt" "$boot" && hit=1
+		done
+		[ -n "$hit" ] || why="${why:+$why; }no '$pat' in the console"
 	done
 	if [ -z "$why" ]; then
 		log "  ok   $t: ${f[*]:2}"

@@ -16,6 +16,37 @@ void __dma_fence_token_settle(struct dma_fence_token *tok,
 			      struct dma_fence *fence);
 void __dma_fence_token_might_wait(void);
 
+#if DMA_FENCE_TOKEN_CHECKED
+void __dma_fence_token_resume(struct dma_fence_token *tok,
+			      struct dma_fence *fence, unsigned long ip)
+	__acquires(tok);
+#else
+static inline void __dma_fence_token_resume(struct dma_fence_token *tok,
+					    struct dma_fence *fence,
+					    unsigned long ip)
+	__acquires(tok)
+{
+	__acquire(tok);
+	tok->fence = fence;
+}
+#endif
+
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+void __dma_fence_guarantee_end(struct dma_fence *fence);
+void __dma_fence_token_report(enum dma_fence_token_misuse kind,
+			      struct dma_fence *fence, unsigned long ip);
+#else
+static inline void __dma_fence_guarantee_end(struct dma_fence *fence)
+{
+}
+
+static inline void __dma_fence_token_report(enum dma_fence_token_misuse kind,
+					    struct dma_fence *fence,
+					    unsigned long ip)
+{
+}
+#endif
+
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 unsigned int dma_fence_token_watchdog_check(void);
 unsigned int dma_fence_token_set_promise_timeout(unsigned int ms);

@@ -81,7 +81,7 @@ static void dft_work_cancel(struct dma_fence_signal_work *work)
 	struct dma_fence_token tok;
 	struct dma_fence_proof proof;
 
-	dma_fence_token_begin(&tok, work->fence);
+	__dma_fence_token_resume(&tok, work->fence, _THIS_IP_);
 	proof = dma_fence_token_signal(&tok, -ECANCELED);
 	dma_fence_proof_end(proof, work->fence);
 	dma_fence_put(work->fence);
@@ -150,7 +150,7 @@ static void dft_work_fn(struct work_struct *base)
 #ifdef CONFIG_LOCKDEP
 	lock_acquire_shared(&q->map, 0, 0, NULL, _THIS_IP_);
 #endif
-	dma_fence_token_begin(&tok, fence);
+	__dma_fence_token_resume(&tok, fence, _THIS_IP_);
 	proof = work->run(work, &tok);
 	__release(&tok);	/* discharged by the callback, checked below */
 	/* @work may be gone now; @tok and @fence are still ours. */

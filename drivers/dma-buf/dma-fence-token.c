@@ -32,9 +32,10 @@
  *   reports what is forbidden there;
  * - a will-signal proof, &struct dma_fence_proof, which only a discharge of
  *   the token produces: dma_fence_token_signal() signals now, with an error
- *   code that cannot be left out; dma_fence_token_promise() is the audited
- *   escape hatch.  Later parts of the library add transfers to a signalling
- *   workqueue and to a hardware ring with a timeout.
+ *   code that cannot be left out; dma_fence_token_queue_work() hands the
+ *   obligation to a signalling work item, dma_fence_token_to_hw() to a
+ *   hardware ring whose timeout guarantees the signal;
+ *   dma_fence_token_promise() is the audited escape hatch.
  *
  * A complete example: a driver that completes a job synchronously, or fails
  * it, and publishes the fence in a dma_resv first::
@@ -141,6 +142,12 @@
  * - a second discharge, and the use of a discharged token;
  * - a proof presented to dma_fence_proof_end() for another fence (the owed
  *   fence is signalled with -ECANCELED);
+ * - a second path taking on the guarantee of a fence while another holds
+ *   it (a debugobject at the fence's address is active for as long as a
+ *   token, work item, ring or promise owes the signal);
+ * - a transfer to a hardware ring without a timeout;
+ * - a signalling work item whose run callback returns with its token still
+ *   live (the fence is signalled with -ECANCELED);
  * - a promised fence still unsignalled after promise_timeout_ms (the
  *   watchdog reports it once as a broken promise).
  *
@@ -205,6 +212,9 @@ static const char * const dft_misuse_name[DMA_FENCE_TOKEN_MISUSE_COUNT] = {
 	[DMA_FENCE_TOKEN_MISUSE_USE_AFTER_DISCHARGE] = "token used after discharge",
 	[DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE] = "proof for the wrong fence",
 	[DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE] = "broken promise (fence not signalled in time)",
+	[DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE] =
+		"second guaranteed signalling path for one fence",
+	[DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT] = "transfer to hardware without a timeout",
 };
 
 static atomic_long_t dft_created;
@@ -261,6 +271,13 @@ static void dft_warn(enum dma_fence_token_misuse kind, struct dma_fence *fence,
 		     dft_misuse_name[kind], (void *)created_at);
 }
 
+/* Report a misuse found by another part of the library. */
+void __dma_fence_token_report(enum dma_fence_token_misuse kind,
+			      struct dma_fence *fence, unsigned long ip)
+{
+	dft_warn(kind, fence, ip);
+}
+
 /* A discharged token no longer references its fence: name it by address. */
 static void dft_warn_stale(enum dma_fence_token_misuse kind,
 			   struct dma_fence_token *tok)
@@ -302,8 +319,10 @@ static void dft_recover_leak(struct dma_fence_token *tok,
 
 	dft_warn(kind, fence, tok->created_at);
 	dft_track_stop(tok, DMA_FENCE_TOKEN_PATH_NONE);
-	if (fence)
+	if (fence) {
 		__dma_fence_signal_error(fence, -ECANCELED);
+		__dma_fence_guarantee_end(fence);
+	}
 	if (tok->owner == current)
 		dft_section_close(tok);
 	if (put)
@@ -330,6 +349,48 @@ static const struct debug_obj_descr dft_debug_descr = {
 	.debug_hint	= dft_debug_hint,
 	.fixup_free	= dft_fixup_free,
 };
+
+/*
+ * The guarantee of a fence: exactly one path at a time owes its signal.  A
+ * debugobject at the fence's address is active from the moment a token is
+ * begun for it until the path that holds the guarantee signals it (a
+ * token, a work item, a hardware ring) or, for a promise, until it is
+ * signalled.  Starting a second guarantee while one is active is reported.
+ */
+static const struct debug_obj_descr dft_guarantee_descr;
+
+static bool dft_guarantee_fixup_init(void *addr, enum debug_obj_state state)
+{
+	struct dma_fence *fence = addr;
+
+	if (state != ODEBUG_STATE_ACTIVE)
+		return false;
+	dft_warn(DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE, fence, _RET_IP_);
+	/* The newest path holds it from now on: reactivated by the caller. */
+	debug_object_deactivate(addr, &dft_guarantee_descr);
+	return true;
+}
+
+static const struct debug_obj_descr dft_guarantee_descr = {
+	.name		= "dma_fence_guarantee",
+	.fixup_init	= dft_guarantee_fixup_init,
+};
+
+static void dft_guarantee_start(struct dma_fence *fence)
+{
+	if (object_is_on_stack(fence))
+		debug_object_init_on_stack(fence, &dft_guarantee_descr);
+	else
+		debug_object_init(fence, &dft_guarantee_descr);
+	debug_object_activate(fence, &dft_guarantee_descr);
+}
+
+/* The path that held the guarantee of @fence has signalled it. */
+void __dma_fence_guarantee_end(struct dma_fence *fence)
+{
+	debug_object_deactivate(fence, &dft_guarantee_descr);
+	debug_object_free(fence, &dft_guarantee_descr);
+}
 
 /*
  * Returns true if @tok is live and may be discharged; reports and returns
@@ -361,6 +422,7 @@ static void dft_promise_signalled(struct dma_fence *fence,
 		atomic_long_inc(&dft_promises_kept);
 	p->done = true;
 	spin_unlock_irqrestore(&dft_promise_lock, flags);
+	__dma_fence_guarantee_end(fence);
 
 	/*
 	 * The reference cannot be dropped here: the signaller may still touch
@@ -391,7 +453,9 @@ static void dft_promise_track(struct dma_fence *fence, unsigned long created_at)
 	spin_unlock_irqrestore(&dft_promise_lock, flags);
 
 	if (!p) {
+		/* Nobody can watch this promise: drop its guarantee now. */
 		atomic_long_inc(&dft_promises_untracked);
+		__dma_fence_guarantee_end(fence);
 		return;
 	}
 	if (dma_fence_add_callback(fence, &p->cb, dft_promise_signalled))
@@ -488,7 +552,8 @@ static void dft_promises_release(void)
 		if (!p->in_use)
 			continue;
 		/* The callback lives in this module: unhook it first. */
-		dma_fence_remove_callback(p->fence, &p->cb);
+		if (dma_fence_remove_callback(p->fence, &p->cb))
+			__dma_fence_guarantee_end(p->fence);
 		dma_fence_put(p->fence);
 		p->in_use = false;
 	}
@@ -560,9 +625,8 @@ static inline void dft_promises_release(void)
 
 #if DMA_FENCE_TOKEN_CHECKED
 
-/* Backend of dma_fence_token_begin() when something checks tokens. */
-void __dma_fence_token_begin(struct dma_fence_token *tok,
-			     struct dma_fence *fence, unsigned long ip)
+static void dft_begin(struct dma_fence_token *tok, struct dma_fence *fence,
+		      unsigned long ip, bool new_guarantee)
 {
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 	if (tok->state == DFT_STATE_LIVE)
@@ -574,12 +638,34 @@ void __dma_fence_token_begin(struct dma_fence_token *tok,
 	dft_track_start(tok);
 	atomic_long_inc(&dft_created);
 	dma_fence_get(fence);
+	if (new_guarantee && fence)
+		dft_guarantee_start(fence);
 #endif
 	WARN_ON_ONCE(!fence);
 	tok->fence = fence;
 	dft_section_open(tok);
 }
+
+/* Backend of dma_fence_token_begin() when something checks tokens. */
+void __dma_fence_token_begin(struct dma_fence_token *tok,
+			     struct dma_fence *fence, unsigned long ip)
+{
+	dft_begin(tok, fence, ip, true);
+}
 EXPORT_SYMBOL_GPL(__dma_fence_token_begin);
+
+/*
+ * Begin a token for a fence whose guarantee a path of the library already
+ * holds (a work item about to run, a cancelled item): the token continues
+ * that guarantee instead of starting a second one.
+ */
+void __dma_fence_token_resume(struct dma_fence_token *tok,
+			      struct dma_fence *fence, unsigned long ip)
+	__acquires(tok)
+{
+	__acquire(tok);
+	dft_begin(tok, fence, ip, false);
+}
 
 /* Backend of dma_fence_token_signal() when something checks tokens. */
 struct dma_fence_proof __dma_fence_token_signal(struct dma_fence_token *tok,
@@ -593,8 +679,12 @@ struct dma_fence_proof __dma_fence_token_signal(struct dma_fence_token *tok,
 		return __dma_fence_proof_make(fence);
 #endif
 	/* Signal inside the section: the callbacks are signalling code. */
-	if (fence)
+	if (fence) {
 		__dma_fence_signal_error(fence, error);
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+		__dma_fence_guarantee_end(fence);
+#endif
+	}
 	dft_section_close(tok);
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 	dma_fence_put(fence);

@@ -18,6 +18,7 @@
 #include <linux/spinlock.h>
 
 #include "dma-fence-token-mock.h"
+#include "dma-fence-token-mock-ring.h"
 #include "../dma-fence-token-internal.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -507,6 +508,155 @@ static void dft_neg_wq_cancel_sync_in_section(struct kunit *test)
 	dft_neg_wq_sync(test, true);
 }
 
+/* Hardware ring misuse: the timeout handler and the interrupt handler. */
+
+enum dft_neg_ring_misuse {
+	DFT_NEG_RING_GFP_KERNEL,
+	DFT_NEG_RING_RESV_LOCK,
+	DFT_NEG_RING_FENCE_WAIT,
+};
+
+static enum dft_neg_ring_misuse dft_neg_ring_misuse;
+static struct dma_resv dft_neg_ring_resv;
+
+static void dft_neg_ring_misbehave(void)
+{
+	void *p;
+
+	switch (dft_neg_ring_misuse) {
+	case DFT_NEG_RING_GFP_KERNEL:
+		p = kmalloc(64, GFP_KERNEL);
+		kfree(p);
+		break;
+	case DFT_NEG_RING_RESV_LOCK:
+		if (!dma_resv_lock(&dft_neg_ring_resv, NULL))
+			dma_resv_unlock(&dft_neg_ring_resv);
+		break;
+	case DFT_NEG_RING_FENCE_WAIT:
+		dma_fence_wait_timeout(dma_fence_get_stub(), false, 0);
+		break;
+	}
+}
+
+static void dft_neg_timedout_hook(struct mock_ring *mr, struct dma_fence *hung)
+{
+	dft_neg_ring_misbehave();
+}
+
+static void dft_neg_irq_hook(struct mock_job *job)
+{
+	dft_neg_ring_misbehave();
+}
+
+/*
+ * One job on a mock ring; the misuse runs in the timeout handler (the job
+ * hangs) or in the interrupt handler (the job completes).
+ */
+static void dft_neg_ring(struct kunit *test, enum dft_neg_ring_misuse misuse,
+			 bool in_irq)
+{
+	struct mock_ring *mr;
+	struct mock_job *job;
+	int ret;
+
+	dft_need_lockdep(test);
+	mr = kunit_kzalloc(test, sizeof(*mr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mr);
+	dma_resv_init(&dft_neg_ring_resv);
+	dft_neg_ring_misuse = misuse;
+	KUNIT_ASSERT_EQ(test, mock_ring_init(mr, "neg", 4, msecs_to_jiffies(20)), 0);
+	if (in_irq)
+		mr->irq_hook = dft_neg_irq_hook;
+	else
+		mr->timedout_hook = dft_neg_timedout_hook;
+
+	job = mock_job_submit(mr, in_irq ? MOCK_OK : MOCK_HANG, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job));
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	mock_job_irq(job, NSEC_PER_MSEC);
+	KUNIT_EXPECT_TRUE(test, mock_job_wait(job, 10000));
+	KUNIT_EXPECT_EQ(test, atomic_read(&job->signalled), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&job->base), in_irq ? 1 : -ETIMEDOUT);
+	mock_job_put(job);
+	mock_ring_fini(mr);
+	dma_resv_fini(&dft_neg_ring_resv);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+}
+
+/* Misuse: GFP_KERNEL allocation in the timeout handler. */
+static void dft_neg_ring_timeout_gfp_kernel(struct kunit *test)
+{
+	dft_neg_ring(test, DFT_NEG_RING_GFP_KERNEL, false);
+}
+
+/* Misuse: dma_resv_lock() in the timeout handler. */
+static void dft_neg_ring_timeout_resv_lock(struct kunit *test)
+{
+	dft_neg_ring(test, DFT_NEG_RING_RESV_LOCK, false);
+}
+
+/* Misuse: a fence wait in the timeout handler. */
+static void dft_neg_ring_timeout_fence_wait(struct kunit *test)
+{
+	dft_neg_ring(test, DFT_NEG_RING_FENCE_WAIT, false);
+}
+
+/* Misuse: GFP_KERNEL allocation in the completion (interrupt) handler. */
+static void dft_neg_ring_irq_gfp_kernel(struct kunit *test)
+{
+	dft_neg_ring(test, DFT_NEG_RING_GFP_KERNEL, true);
+}
+
+/* Misuse: dma_resv_lock() in the completion (interrupt) handler. */
+static void dft_neg_ring_irq_resv_lock(struct kunit *test)
+{
+	dft_neg_ring(test, DFT_NEG_RING_RESV_LOCK, true);
+}
+
+/* Misuse: a fence wait in the completion (interrupt) handler. */
+static void dft_neg_ring_irq_fence_wait(struct kunit *test)
+{
+	dft_neg_ring(test, DFT_NEG_RING_FENCE_WAIT, true);
+}
+
+/* Misuse: a fence handed to a ring that has no timeout. */
+static void dft_neg_ring_no_timeout(struct kunit *test)
+{
+	struct mock_ring *mr;
+	struct mock_job *job;
+	int ret;
+
+	mr = kunit_kzalloc(test, sizeof(*mr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mr);
+	KUNIT_ASSERT_EQ(test, mock_ring_init(mr, "no-timeout", 4, 0), 0);
+	job = mock_job_submit(mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job));
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&job->signalled), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&job->base), -ECANCELED);
+	if (IS_ENABLED(CONFIG_DMA_FENCE_TOKEN_DEBUG))
+		dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT);
+	mock_job_put(job);
+	mock_ring_fini(mr);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: a second path takes on the guarantee of a promised fence. */
+static void dft_neg_second_guarantee(struct kunit *test)
+{
+	struct dma_fence_token tok;
+
+	dft_need_tracker(test);
+	dma_fence_token_begin(&tok, dft_f(test));
+	dma_fence_proof_end(dma_fence_token_promise(&tok), dft_f(test));
+	/* The promise still holds the guarantee. */
+	dma_fence_token_begin(&tok, dft_f(test));
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE);
+	dft_expect_fence(test, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
 static struct kunit_case dft_neg_cases[] = {
 	KUNIT_CASE(dft_neg_control_abba),
 	KUNIT_CASE(dft_neg_gfp_kernel),
@@ -549,7 +699,26 @@ static struct kunit_suite dft_neg_wq_suite = {
 	.test_cases = dft_neg_wq_cases,
 };
 
-kunit_test_suites(&dft_neg_suite, &dft_neg_wq_suite);
+static struct kunit_case dft_neg_ring_cases[] = {
+	KUNIT_CASE(dft_neg_ring_timeout_gfp_kernel),
+	KUNIT_CASE(dft_neg_ring_timeout_resv_lock),
+	KUNIT_CASE(dft_neg_ring_timeout_fence_wait),
+	KUNIT_CASE(dft_neg_ring_irq_gfp_kernel),
+	KUNIT_CASE(dft_neg_ring_irq_resv_lock),
+	KUNIT_CASE(dft_neg_ring_irq_fence_wait),
+	KUNIT_CASE(dft_neg_ring_no_timeout),
+	KUNIT_CASE(dft_neg_second_guarantee),
+	{}
+};
+
+static struct kunit_suite dft_neg_ring_suite = {
+	.name = "dma_fence_token_neg_ring",
+	.init = dft_neg_init,
+	.exit = dft_neg_exit,
+	.test_cases = dft_neg_ring_cases,
+};
+
+kunit_test_suites(&dft_neg_suite, &dft_neg_wq_suite, &dft_neg_ring_suite);
 
 MODULE_DESCRIPTION("KUnit misuse tests for DMA fence signalling tokens");
 MODULE_LICENSE("GPL");

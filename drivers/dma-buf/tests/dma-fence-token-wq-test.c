@@ -315,8 +315,8 @@ static void wq_concurrent(struct kunit *test)
 
 /*
  * Scenario: the ordered queue is torn down while its first item is still
- * busy (100 ms) and the rest wait behind it.  The running item finishes; the others
- * are cancelled.  Every fence ends signalled exactly once; a transfer to
+ * busy (500 ms) and the rest wait behind it.  The running item finishes;
+ * the others are cancelled.  Every fence ends signalled exactly once; a transfer to
  * the dead queue is refused and its fence signalled with -ECANCELED.
  */
 static void wq_teardown(struct kunit *test)
@@ -327,11 +327,11 @@ static void wq_teardown(struct kunit *test)
 
 	for (i = 0; i < WQ_TEARDOWN; i++) {
 		jobs[i] = wq_job_new(test, i + 1, 0, 0);
-		jobs[i]->hold_ms = i ? 0 : 100;
+		jobs[i]->hold_ms = i ? 0 : 500;
 		KUNIT_EXPECT_EQ(test, wq_submit(test, jobs[i], 1), 0);
 		/* The first item is running before the others queue up. */
 		while (!i && !READ_ONCE(jobs[0]->ran))
-			msleep(1);
+			usleep_range(500, 1000);
 	}
 	dma_fence_signal_wq_fini(&t->q[1]);
 

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for hardware rings: completions by hand and by hrtimer
+ * interrupts, every injected fault with its exact error code, the
+ * interrupt/timeout race, 10,000 fences with random hangs, close, reopen,
+ * core dumps and teardown racing completions.  Nothing may be reported.
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/random.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "dma-fence-token-mock-ring.h"
+
+/**
+ * struct ring_test - per-case state
+ * @before: tracker counters at the start
+ * @mr: the mock ring
+ */
+struct ring_test {
+	struct dma_fence_token_stats before;
+	struct mock_ring mr;
+};
+
+static int ring_test_init(struct kunit *test)
+{
+	struct ring_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ_MSG(test, debug_locks, 1, "lockdep already off");
+	dma_fence_token_get_stats(&t->before);
+	test->priv = t;
+	return 0;
+}
+
+static void ring_expect_clean(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct dma_fence_token_stats now;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ_MSG(test, debug_locks, 1, "lockdep reported something");
+	dma_fence_token_get_stats(&now);
+	for (i = 0; i < DMA_FENCE_TOKEN_MISUSE_COUNT; i++)
+		KUNIT_EXPECT_EQ_MSG(test, now.misuse[i], t->before.misuse[i],
+				    "tracker reported misuse kind %u", i);
+}
+
+static struct mock_job *ring_submit(struct kunit *test, struct mock_ring *mr,
+				    enum mock_fault fault)
+{
+	struct mock_job *job;
+	int ret;
+
+	job = mock_job_submit(mr, fault, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job));
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	return job;
+}
+
+static void ring_expect(struct kunit *test, struct mock_job *job, int status)
+{
+	KUNIT_EXPECT_TRUE(test, mock_job_wait(job, 10000));
+	KUNIT_EXPECT_EQ(test, atomic_read(&job->signalled), 1);
+	KUNIT_EXPECT_EQ_MSG(test, dma_fence_get_status(&job->base), status,
+			    "seqno %llu", job->base.seqno);
+}
+
+/*
+ * Scenario: the hardware reports progress by hand (advance): completions
+ * signal everything up to the reported seqno, in order; a duplicate or a
+ * stale completion is a no-op.
+ */
+static void ring_advance(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job[4];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "advance", 8, 10 * HZ), 0);
+	for (i = 0; i < 4; i++)
+		job[i] = ring_submit(test, &t->mr, MOCK_OK);
+
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, job[1]->base.seqno, 0), 2);
+	ring_expect(test, job[0], 1);
+	ring_expect(test, job[1], 1);
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(&job[2]->base));
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, job[3]->base.seqno, 0), 2);
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, job[3]->base.seqno, 0), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, job[0]->base.seqno, 0), 0);
+	for (i = 2; i < 4; i++)
+		ring_expect(test, job[i], 1);
+	KUNIT_EXPECT_EQ(test, t->mr.ring.timeouts, 0);
+
+	mock_ring_fini(&t->mr);
+	for (i = 0; i < 4; i++)
+		mock_job_put(job[i]);
+	ring_expect_clean(test);
+}
+
+/**
+ * struct ring_fault_case - one injected fault and what every job must end with
+ * @desc: description
+ * @fault: fault of the job in the middle (or the last, see @last)
+ * @last: inject into the last job instead of the middle one
+ * @status: expected status of the three jobs
+ * @timeouts: expected ring timeouts
+ */
+struct ring_fault_case {
+	const char *desc;
+	enum mock_fault fault;
+	bool last;
+	int status[3];
+	unsigned int timeouts;
+};
+
+static const struct ring_fault_case ring_fault_cases[] = {
+	{ "healthy", MOCK_OK, false, { 1, 1, 1 }, 0 },
+	{ "hang", MOCK_HANG, false, { 1, -ETIMEDOUT, -ECANCELED }, 1 },
+	{ "lost interrupt, covered by the next", MOCK_LOST_IRQ, false, { 1, 1, 1 }, 0 },
+	{ "lost interrupt of the last job", MOCK_LOST_IRQ, true, { 1, 1, -ETIMEDOUT }, 1 },
+	{ "late interrupt", MOCK_LATE_IRQ, false, { 1, -ETIMEDOUT, -ECANCELED }, 1 },
+	{ "duplicate interrupt", MOCK_DUP_IRQ, false, { 1, 1, 1 }, 0 },
+	{ "error completion", MOCK_ERROR, false, { 1, -EIO, 1 }, 0 },
+};
+
+static void ring_fault_desc(const struct ring_fault_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ring_fault, ring_fault_cases, ring_fault_desc);
+
+/*
+ * Scenario: three jobs, each completed by its own hrtimer interrupt 1 ms
+ * after the previous one, with a fault injected; the ring's timeout is
+ * 200 ms.  Every fence ends with the exact error the fault calls for.
+ */
+static void ring_faults(struct kunit *test)
+{
+	const struct ring_fault_case *c = test->param_value;
+	struct ring_test *t = test->priv;
+	u64 timeout_ns = 200 * NSEC_PER_MSEC;
+	struct mock_job *job[3];
+	bool stuck = false;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "faults", 8,
+					     msecs_to_jiffies(200)), 0);
+	for (i = 0; i < 3; i++) {
+		bool faulty = c->last ? i == 2 : i == 1;
+
+		job[i] = ring_submit(test, &t->mr, faulty ? c->fault : MOCK_OK);
+	}
+	for (i = 0; i < 3; i++) {
+		/* In-order hardware: nothing completes after a hang or late job. */
+		if (job[i]->fault == MOCK_HANG || stuck) {
+			stuck = true;
+			continue;
+		}
+		if (job[i]->fault == MOCK_LATE_IRQ) {
+			mock_job_irq(job[i], 2 * timeout_ns);
+			stuck = true;
+			continue;
+		}
+		mock_job_irq(job[i], (i + 1) * NSEC_PER_MSEC);
+	}
+	for (i = 0; i < 3; i++)
+		ring_expect(test, job[i], c->status[i]);
+	KUNIT_EXPECT_EQ(test, t->mr.ring.timeouts, c->timeouts);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mr.timedout), c->timeouts);
+
+	/* A late interrupt still arrives, and does nothing. */
+	if (c->fault == MOCK_LATE_IRQ)
+		while (hrtimer_active(&job[1]->irq))
+			msleep(20);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, atomic_read(&job[i]->signalled), 1);
+		mock_job_put(job[i]);
+	}
+	mock_ring_fini(&t->mr);
+	ring_expect_clean(test);
+}
+
+#define RING_RACE_ROUNDS 1000
+
+/*
+ * Scenario: the interrupt and the timeout race: the interrupt arrives one
+ * jiffy before, at, or one jiffy after the timeout, 1,000 times.  Every
+ * fence is signalled exactly once, with an error only when the timeout won.
+ */
+static void ring_irq_timeout_race(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	unsigned long timeout = 2;
+	unsigned int i, timed_out = 0;
+	u64 jiffy_ns = jiffies_to_nsecs(1);
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "race", 4, timeout), 0);
+	for (i = 0; i < RING_RACE_ROUNDS; i++) {
+		unsigned long timeouts = t->mr.ring.timeouts;
+		struct mock_job *job = ring_submit(test, &t->mr, MOCK_OK);
+		int status;
+
+		/* -1, 0 or +1 jiffy around the timeout, at a sweeping phase. */
+		mock_job_irq(job, (timeout - 1 + i % 3) * jiffy_ns +
+				  (i % 7) * jiffy_ns / 7);
+		KUNIT_EXPECT_TRUE(test, mock_job_wait(job, 10000));
+		hrtimer_cancel(&job->irq);
+		/* Both have run or been cancelled: nothing else can signal it. */
+		status = dma_fence_get_status(&job->base);
+		KUNIT_EXPECT_EQ(test, atomic_read(&job->signalled), 1);
+		if (t->mr.ring.timeouts != timeouts) {
+			KUNIT_EXPECT_EQ(test, status, -ETIMEDOUT);
+			timed_out++;
+			KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reopen(&t->mr.ring), 0);
+		} else {
+			KUNIT_EXPECT_EQ(test, status, 1);
+		}
+		mock_job_put(job);
+		if (test->status == KUNIT_FAILURE)
+			break;
+	}
+	kunit_info(test, "%u rounds: timeout won %u, interrupt won %u\n",
+		   i, timed_out, i - timed_out);
+	mock_ring_fini(&t->mr);
+	ring_expect_clean(test);
+}
+
+#define RING_STRESS_RINGS 4
+#define RING_STRESS_FENCES 10000
+#define RING_STRESS_BATCH 16
+
+/*
+ * Scenario: 10,000 fences through four rings in batches of 16, about one
+ * job in a hundred hanging.  A hang times out and closes its ring (the
+ * driver reopens it); completions before it succeed, everything after it
+ * is cancelled.  None is lost, none signalled twice.
+ */
+static void ring_stress_hangs(struct kunit *test)
+{
+	struct mock_ring *mr = kcalloc(RING_STRESS_RINGS, sizeof(*mr), GFP_KERNEL);
+	unsigned int done = 0, hangs = 0, r, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, mr);
+	for (r = 0; r < RING_STRESS_RINGS; r++)
+		KUNIT_ASSERT_EQ(test, mock_ring_init(&mr[r], "stress", RING_STRESS_BATCH,
+						     msecs_to_jiffies(50)), 0);
+
+	while (done < RING_STRESS_FENCES && test->status != KUNIT_FAILURE) {
+		for (r = 0; r < RING_STRESS_RINGS; r++) {
+			struct mock_job *job[RING_STRESS_BATCH];
+			int hang = -1;
+
+			for (i = 0; i < RING_STRESS_BATCH; i++) {
+				bool h = hang < 0 && get_random_u32() % 100 == 0;
+
+				job[i] = ring_submit(test, &mr[r], h ? MOCK_HANG : MOCK_OK);
+				if (h)
+					hang = i;
+			}
+			if (hang < 0) {
+				u64 last = job[RING_STRESS_BATCH - 1]->base.seqno;
+
+				dma_fence_hw_ring_complete(&mr[r].ring, last, 0);
+			} else {
+				if (hang)
+					dma_fence_hw_ring_complete(&mr[r].ring,
+								   job[hang - 1]->base.seqno, 0);
+				hangs++;
+			}
+			for (i = 0; i < RING_STRESS_BATCH; i++) {
+				int status = 1;
+
+				if (hang >= 0 && i == hang)
+					status = -ETIMEDOUT;
+				else if (hang >= 0 && i > hang)
+					status = -ECANCELED;
+				ring_expect(test, job[i], status);
+				mock_job_put(job[i]);
+			}
+			if (hang >= 0)
+				KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reopen(&mr[r].ring), 0);
+			done += RING_STRESS_BATCH;
+		}
+		cond_resched();
+	}
+	KUNIT_EXPECT_GE(test, done, RING_STRESS_FENCES);
+	kunit_info(test, "%u fences, %u hangs\n", done, hangs);
+	for (r = 0; r < RING_STRESS_RINGS; r++)
+		mock_ring_fini(&mr[r]);
+	kfree(mr);
+	ring_expect_clean(test);
+}
+
+#define RING_TEARDOWN_JOBS 32
+
+/*
+ * Scenario: the ring is torn down while interrupts for 28 of its 32 jobs
+ * fire on the other CPU (the last 4 hang).  Completed fences succeed, the
+ * rest are cancelled, each exactly once; interrupts after the teardown do
+ * nothing.
+ */
+static void ring_teardown_race(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job[RING_TEARDOWN_JOBS];
+	unsigned int i, ok = 0, cancelled = 0;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "teardown", RING_TEARDOWN_JOBS,
+					     10 * HZ), 0);
+	/* The last four hang: they are pending whatever the timing. */
+	for (i = 0; i < RING_TEARDOWN_JOBS; i++)
+		job[i] = ring_submit(test, &t->mr, i < RING_TEARDOWN_JOBS - 4 ?
+				     MOCK_OK : MOCK_HANG);
+	for (i = 0; i < RING_TEARDOWN_JOBS; i++)
+		mock_job_irq(job[i], (u64)i * 100 * NSEC_PER_USEC);
+	/* Some interrupts fire before the teardown, some during, some after. */
+	usleep_range(1000, 1100);
+	dma_fence_hw_ring_fini(&t->mr.ring);
+
+	for (i = 0; i < RING_TEARDOWN_JOBS; i++) {
+		int status;
+
+		hrtimer_cancel(&job[i]->irq);
+		status = dma_fence_get_status(&job[i]->base);
+		KUNIT_EXPECT_EQ(test, atomic_read(&job[i]->signalled), 1);
+		KUNIT_EXPECT_TRUE(test, status == 1 || status == -ECANCELED);
+		if (status == 1)
+			ok++;
+		else
+			cancelled++;
+	}
+	KUNIT_EXPECT_GE(test, cancelled, 4);
+	kunit_info(test, "teardown: %u completed, %u cancelled\n", ok, cancelled);
+	/* Interrupts after the teardown are harmless. */
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, U64_MAX, 0), 0);
+	for (i = 0; i < RING_TEARDOWN_JOBS; i++)
+		mock_job_put(job[i]);
+	mock_ring_fini(&t->mr);
+	ring_expect_clean(test);
+}
+
+/*
+ * Scenario: the driver finds a fault itself and closes the ring: the oldest
+ * fence gets the driver's error, the others -ECANCELED, new transfers are
+ * refused with their fence cancelled; after a reset the ring reopens.
+ */
+static void ring_close_reopen(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job[3], *refused, *after;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "close", 8, 10 * HZ), 0);
+	job[0] = ring_submit(test, &t->mr, MOCK_OK);
+	job[1] = ring_submit(test, &t->mr, MOCK_OK);
+	job[2] = ring_submit(test, &t->mr, MOCK_OK);
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_close(&t->mr.ring, -EIO), 3);
+	ring_expect(test, job[0], -EIO);
+	ring_expect(test, job[1], -ECANCELED);
+	ring_expect(test, job[2], -ECANCELED);
+
+	refused = mock_job_submit(&t->mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(refused));
+	KUNIT_EXPECT_EQ(test, ret, -ESHUTDOWN);
+
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reopen(&t->mr.ring), 0);
+	after = ring_submit(test, &t->mr, MOCK_OK);
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, after->base.seqno, 0), 1);
+	ring_expect(test, after, 1);
+
+	mock_ring_fini(&t->mr);
+	mock_job_put(job[0]);
+	mock_job_put(job[1]);
+	mock_job_put(job[2]);
+	mock_job_put(refused);
+	mock_job_put(after);
+	ring_expect_clean(test);
+}
+
+/*
+ * Scenario: capacity is reserved before publishing: a full ring refuses
+ * the reservation (not the transfer), and an unused reservation is given
+ * back.
+ */
+static void ring_reserve(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "reserve", 4, 10 * HZ), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reserve(&t->mr.ring, 4), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reserve(&t->mr.ring, 1), -ENOSPC);
+	dma_fence_hw_ring_unreserve(&t->mr.ring, 4);
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reserve(&t->mr.ring, 1), 0);
+	dma_fence_hw_ring_unreserve(&t->mr.ring, 1);
+	mock_ring_fini(&t->mr);
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reserve(&t->mr.ring, 1), -ESHUTDOWN);
+	ring_expect_clean(test);
+}
+
+static void ring_dump_hook(struct mock_ring *mr, struct dma_fence *hung)
+{
+	void *small = dma_fence_hw_ring_dump_alloc(&mr->ring, 4096);
+	/* Too big to ever succeed without reclaim: the failure path. */
+	void *huge = dma_fence_hw_ring_dump_alloc(&mr->ring, SZ_1G);
+
+	kfree(small);
+	kfree(huge);
+}
+
+/*
+ * Scenario: the timeout handler takes a device core dump with GFP_NOWAIT
+ * allocations; one fails.  The failure is counted, the ring still closes
+ * with the right errors, and nothing is reported.
+ */
+static void ring_coredump(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job[2];
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "coredump", 4,
+					     msecs_to_jiffies(20)), 0);
+	t->mr.timedout_hook = ring_dump_hook;
+	job[0] = ring_submit(test, &t->mr, MOCK_HANG);
+	job[1] = ring_submit(test, &t->mr, MOCK_OK);
+	ring_expect(test, job[0], -ETIMEDOUT);
+	ring_expect(test, job[1], -ECANCELED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mr.ring.dump_failures), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mr.timedout), 1);
+	mock_ring_fini(&t->mr);
+	mock_job_put(job[0]);
+	mock_job_put(job[1]);
+	ring_expect_clean(test);
+}
+
+static struct kunit_case ring_cases[] = {
+	KUNIT_CASE(ring_advance),
+	KUNIT_CASE_PARAM(ring_faults, ring_fault_gen_params),
+	KUNIT_CASE(ring_close_reopen),
+	KUNIT_CASE(ring_reserve),
+	KUNIT_CASE(ring_coredump),
+	KUNIT_CASE(ring_teardown_race),
+	KUNIT_CASE(ring_irq_timeout_race),
+	KUNIT_CASE(ring_stress_hangs),
+	{}
+};
+
+static struct kunit_suite ring_suite = {
+	.name = "dma_fence_token_ring",
+	.init = ring_test_init,
+	.test_cases = ring_cases,
+};
+
+kunit_test_suite(ring_suite);
+
+MODULE_DESCRIPTION("KUnit tests for DMA fence hardware rings");
+MODULE_LICENSE("GPL");
