@@ -49,8 +49,11 @@ static void dft_neg_exit(struct kunit *test)
 {
 	struct dft_neg *n = test->priv;
 
-	if (n)
-		mock_fence_put(n->fence);
+	if (!n)
+		return;
+	/* Cases that used another fence leave this one to be cleaned up. */
+	dma_fence_signal_opportunistic(&n->fence->base, -ECANCELED);
+	mock_fence_put(n->fence);
 }
 
 static struct dma_fence *dft_f(struct kunit *test)
