@@ -426,7 +426,8 @@ struct dma_fence_signal_work;
  * Runs on the queue's worker as fence signalling code: the same rules as
  * for any holder of a token apply.  It must discharge @tok (signal, or
  * transfer onward) and return the proof.  After it returns the library
- * does not touch @work again, so the callback may free it.
+ * does not touch @work again, so the callback may free it.  Annotate the
+ * definition with __releases(tok) so that sparse checks every return path.
  *
  * Return: the proof from discharging @tok.
  */

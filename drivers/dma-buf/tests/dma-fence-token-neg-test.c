@@ -366,6 +366,7 @@ static DEFINE_MUTEX(dft_neg_wq_mutex);
 
 static struct dma_fence_proof dft_neg_wq_run(struct dma_fence_signal_work *work,
 					     struct dma_fence_token *tok)
+	__releases(tok)
 {
 	struct dft_neg_job *job = container_of(work, struct dft_neg_job, work);
 	void *p;

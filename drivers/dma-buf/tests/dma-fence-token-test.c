@@ -357,20 +357,16 @@ static void dft_stress(struct kunit *test)
 
 		mf[i] = dft_fence(test, i + 1);
 		dma_fence_token_begin(&tok, &mf[i]->base);
-		switch (i % 3) {
-		case 0:
+		if (i % 3 == 0) {
 			dma_fence_proof_end(dma_fence_token_signal(&tok, 0),
 					    &mf[i]->base);
-			break;
-		case 1:
+		} else if (i % 3 == 1) {
 			dma_fence_proof_end(dma_fence_token_signal(&tok, -EIO),
 					    &mf[i]->base);
-			break;
-		case 2:
+		} else {
 			dma_fence_proof_end(dma_fence_token_promise(&tok),
 					    &mf[i]->base);
 			dma_fence_signal_opportunistic(&mf[i]->base, -ECANCELED);
-			break;
 		}
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 		/* Let the watchdog recycle its slots for kept promises. */

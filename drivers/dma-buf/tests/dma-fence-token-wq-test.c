@@ -39,6 +39,7 @@ struct wq_job {
 
 static struct dma_fence_proof wq_job_run(struct dma_fence_signal_work *work,
 					 struct dma_fence_token *tok)
+	__releases(tok)
 {
 	struct wq_job *job = container_of(work, struct wq_job, work);
 	struct dma_fence_proof proof;
