@@ -17,12 +17,12 @@ out=$BUILD/logs/demo/harness.out
 console=$BUILD/logs/demo/console.log
 
 workload='echo "demo: kernel $(uname -r) $(uname -m), $(grep -c ^processor /proc/cpuinfo) CPUs"
-rmmod dma_fence_token_wq_test && rmmod dma_fence_token_test && rmmod dma_fence_tokens && echo "demo: modules unloaded cleanly"
+rmmod dma_fence_token_ring_test && rmmod dma_fence_token_wq_test && rmmod dma_fence_token_test && rmmod dma_fence_tokens && echo "demo: modules unloaded cleanly"
 awk "/debug_locks:/ { print \"demo: lockdep debug_locks=\" \$2; exit \$2 != 1 }" /proc/lockdep_stats'
 
 echo "demo: building and booting (first run builds the kernel, a few minutes)"
 "$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$BUILD/x86-mod" \
-	--modules "dma-fence-tokens dma-fence-token-test dma-fence-token-wq-test" --name demo \
+	--modules "dma-fence-tokens dma-fence-token-test dma-fence-token-wq-test dma-fence-token-ring-test" --name demo \
 	--workload "$workload" --log "$console" --min-tests 10 >"$out" 2>&1
 rc=$?
 
