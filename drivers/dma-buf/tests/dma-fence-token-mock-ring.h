@@ -59,6 +59,7 @@ struct mock_job {
  * @ring: the ring
  * @context: fence context of the ring's jobs
  * @seqno: last seqno handed out
+ * @hw_seqno: last seqno the simulated hardware completed by hand
  * @timedout: times the driver's timeout handler ran
  * @timedout_hook: extra work for the timeout handler (tests)
  * @irq_hook: extra work for the interrupt handler (tests), hard irq context
@@ -68,6 +69,7 @@ struct mock_ring {
 	struct dma_fence_hw_ring ring;
 	u64 context;
 	u64 seqno;
+	u64 hw_seqno;
 	atomic_t timedout;
 	void (*timedout_hook)(struct mock_ring *mr, struct dma_fence *hung);
 	void (*irq_hook)(struct mock_job *job);
@@ -193,6 +195,16 @@ static inline struct mock_job *mock_job_submit(struct mock_ring *mr,
 	*ret = dma_fence_token_to_hw(&tok, &mr->ring, &proof);
 	dma_fence_proof_end(proof, &job->base);
 	return job;
+}
+
+/*
+ * The hardware finishes its next @n jobs and raises one interrupt for all
+ * of them, by hand (process context).  Returns the fences signalled.
+ */
+static inline unsigned int mock_ring_advance(struct mock_ring *mr, unsigned int n)
+{
+	mr->hw_seqno = min(mr->hw_seqno + n, mr->seqno);
+	return dma_fence_hw_ring_complete(&mr->ring, mr->hw_seqno, 0);
 }
 
 /* Raise the job's interrupt after @delay_ns, unless it hangs. */
