@@ -75,12 +75,12 @@ struct mock_ring {
 	void (*irq_hook)(struct mock_job *job);
 };
 
-static const char *mock_job_driver_name(struct dma_fence *f)
+static inline const char *mock_job_driver_name(struct dma_fence *f)
 {
 	return "dft-mock-ring";
 }
 
-static const char *mock_job_timeline_name(struct dma_fence *f)
+static inline const char *mock_job_timeline_name(struct dma_fence *f)
 {
 	struct mock_job *job = container_of(f, struct mock_job, base);
 
@@ -92,13 +92,13 @@ static const struct dma_fence_ops mock_job_ops = {
 	.get_timeline_name = mock_job_timeline_name,
 };
 
-static void mock_job_cb(struct dma_fence *f, struct dma_fence_cb *cb)
+static inline void mock_job_cb(struct dma_fence *f, struct dma_fence_cb *cb)
 {
 	atomic_inc(&container_of(cb, struct mock_job, cb)->signalled);
 }
 
-static void mock_ring_timedout(struct dma_fence_hw_ring *ring,
-			       struct dma_fence *hung)
+static inline void mock_ring_timedout(struct dma_fence_hw_ring *ring,
+				      struct dma_fence *hung)
 {
 	struct mock_ring *mr = container_of(ring, struct mock_ring, ring);
 
@@ -138,7 +138,7 @@ static inline void mock_ring_fini(struct mock_ring *mr)
 }
 
 /* The simulated interrupt: report the job's completion (hard irq). */
-static enum hrtimer_restart mock_job_irq_fn(struct hrtimer *t)
+static inline enum hrtimer_restart mock_job_irq_fn(struct hrtimer *t)
 {
 	struct mock_job *job = container_of(t, struct mock_job, irq);
 	struct dma_fence_hw_ring *ring = &job->mr->ring;

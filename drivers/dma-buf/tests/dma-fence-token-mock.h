@@ -27,12 +27,12 @@ struct mock_fence {
 	atomic_t signalled;
 };
 
-static const char *mock_fence_driver_name(struct dma_fence *f)
+static inline const char *mock_fence_driver_name(struct dma_fence *f)
 {
 	return "dft-mock";
 }
 
-static const char *mock_fence_timeline_name(struct dma_fence *f)
+static inline const char *mock_fence_timeline_name(struct dma_fence *f)
 {
 	return "dft-mock-timeline";
 }
@@ -42,7 +42,7 @@ static const struct dma_fence_ops mock_fence_ops = {
 	.get_timeline_name = mock_fence_timeline_name,
 };
 
-static void mock_fence_cb(struct dma_fence *f, struct dma_fence_cb *cb)
+static inline void mock_fence_cb(struct dma_fence *f, struct dma_fence_cb *cb)
 {
 	struct mock_fence *mf = container_of(cb, struct mock_fence, cb);
 
@@ -72,6 +72,31 @@ static inline void mock_fence_put(struct mock_fence *mf)
 static inline bool mock_fence_signalled(struct mock_fence *mf)
 {
 	return test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &mf->base.flags);
+}
+
+/*
+ * Start of a positive case: lockdep must still be on (a case proves nothing
+ * once it switched itself off), and the tracker counters are snapshotted.
+ */
+static inline void mock_expect_armed(struct kunit *test,
+				     struct dma_fence_token_stats *before)
+{
+	KUNIT_ASSERT_EQ_MSG(test, debug_locks, 1, "lockdep already off");
+	dma_fence_token_get_stats(before);
+}
+
+/* End of a positive case: no lockdep report, no tracker report since @before. */
+static inline void mock_expect_clean(struct kunit *test,
+				     const struct dma_fence_token_stats *before)
+{
+	struct dma_fence_token_stats now;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ_MSG(test, debug_locks, 1, "lockdep reported something");
+	dma_fence_token_get_stats(&now);
+	for (i = 0; i < DMA_FENCE_TOKEN_MISUSE_COUNT; i++)
+		KUNIT_EXPECT_EQ_MSG(test, now.misuse[i], before->misuse[i],
+				    "tracker reported misuse kind %u", i);
 }
 
 #endif /* __DMA_FENCE_TOKEN_MOCK_H */

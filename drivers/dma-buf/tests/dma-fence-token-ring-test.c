@@ -13,6 +13,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "dma-fence-token-mock.h"
 #include "dma-fence-token-mock-ring.h"
 
 /**
@@ -30,8 +31,7 @@ static int ring_test_init(struct kunit *test)
 	struct ring_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	KUNIT_ASSERT_EQ_MSG(test, debug_locks, 1, "lockdep already off");
-	dma_fence_token_get_stats(&t->before);
+	mock_expect_armed(test, &t->before);
 	test->priv = t;
 	return 0;
 }
@@ -39,14 +39,8 @@ static int ring_test_init(struct kunit *test)
 static void ring_expect_clean(struct kunit *test)
 {
 	struct ring_test *t = test->priv;
-	struct dma_fence_token_stats now;
-	unsigned int i;
 
-	KUNIT_EXPECT_EQ_MSG(test, debug_locks, 1, "lockdep reported something");
-	dma_fence_token_get_stats(&now);
-	for (i = 0; i < DMA_FENCE_TOKEN_MISUSE_COUNT; i++)
-		KUNIT_EXPECT_EQ_MSG(test, now.misuse[i], t->before.misuse[i],
-				    "tracker reported misuse kind %u", i);
+	mock_expect_clean(test, &t->before);
 }
 
 static struct mock_job *ring_submit(struct kunit *test, struct mock_ring *mr,

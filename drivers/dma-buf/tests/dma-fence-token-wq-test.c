@@ -81,12 +81,11 @@ static int wq_test_init(struct kunit *test)
 	struct wq_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	KUNIT_ASSERT_EQ_MSG(test, debug_locks, 1, "lockdep already off");
+	mock_expect_armed(test, &t->before);
 	test->priv = t;
 	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(&t->q[0], "dft-test-wq", 0), 0);
 	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(&t->q[1], "dft-test-wq-ordered",
 						       DMA_FENCE_SIGNAL_WQ_ORDERED), 0);
-	dma_fence_token_get_stats(&t->before);
 	t->context = dma_fence_context_alloc(1);
 	test->priv = t;
 	return 0;
@@ -106,14 +105,8 @@ static void wq_test_exit(struct kunit *test)
 static void wq_expect_clean(struct kunit *test)
 {
 	struct wq_test *t = test->priv;
-	struct dma_fence_token_stats now;
-	unsigned int i;
 
-	KUNIT_EXPECT_EQ_MSG(test, debug_locks, 1, "lockdep reported something");
-	dma_fence_token_get_stats(&now);
-	for (i = 0; i < DMA_FENCE_TOKEN_MISUSE_COUNT; i++)
-		KUNIT_EXPECT_EQ_MSG(test, now.misuse[i], t->before.misuse[i],
-				    "tracker reported misuse kind %u", i);
+	mock_expect_clean(test, &t->before);
 }
 
 static struct wq_job *wq_job_new(struct kunit *test, u64 seqno, unsigned int hops,
