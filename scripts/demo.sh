@@ -30,7 +30,9 @@ echo "demo: ---- report ----"
 tr -d '\r' <"$console" | grep -oE 'demo: .*' | grep -v 'demo: building'
 tr -d '\r' <"$console" | grep -oE '# (dma_fence_token_[a-z_]+): pass:[0-9]+ fail:[0-9]+ skip:[0-9]+ total:[0-9]+' |
 	sed 's/^# /demo: suite /'
-tr -d '\r' <"$console" | grep -oE 'opportunistic signaller won .*' | sed 's/^/demo: /'
+# What the stress and race cases measured (their kunit_info lines).
+tr -d '\r' <"$console" | grep -oE '# (dft|wq|ring)_[a-z_]+: .*(won|ran,|completed,|hangs|bytes).*' |
+	sed 's/^# /demo: /'
 grep -E '^qemu: demo (kunit|reports|result)' "$out" | sed 's/^qemu: demo /demo: /'
 echo "demo: console log: ${console#"$PROJ"/}"
 exit $rc
