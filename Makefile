@@ -18,7 +18,7 @@ ifdef JOBS
 export JOBS
 endif
 
-.PHONY: all check demo kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu gates \
+.PHONY: all check demo selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu gates \
 	oot provision clean distclean help
 
 all: help
@@ -56,6 +56,10 @@ qemu:
 
 gates:
 	@scripts/gates.sh
+
+# Not part of check: injects faults into the tree to prove check fails.
+selftest:
+	@scripts/harness-selftest.sh
 
 oot:
 	@scripts/oot-build.sh
