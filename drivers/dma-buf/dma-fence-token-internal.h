@@ -16,6 +16,25 @@ void __dma_fence_token_settle(struct dma_fence_token *tok,
 			      struct dma_fence *fence);
 void __dma_fence_token_might_wait(void);
 
+/*
+ * A transfer that cannot take place: a token that is not live (@fence is
+ * %NULL; the tracker reported it) gets a %NULL proof, a live one is
+ * discharged by signalling its fence with -ECANCELED.  Returns @ret.
+ */
+static inline int __dma_fence_token_refuse(struct dma_fence_token *tok,
+					   struct dma_fence *fence,
+					   struct dma_fence_proof *proof, int ret)
+	__releases(tok)
+{
+	if (!fence) {
+		__release(tok);
+		*proof = __dma_fence_proof_make(NULL);
+	} else {
+		*proof = dma_fence_token_signal(tok, -ECANCELED);
+	}
+	return ret;
+}
+
 #if DMA_FENCE_TOKEN_CHECKED
 void __dma_fence_token_resume(struct dma_fence_token *tok,
 			      struct dma_fence *fence, unsigned long ip)

@@ -287,12 +287,8 @@ int dma_fence_token_to_hw(struct dma_fence_token *tok,
 	unsigned long flags;
 	int ret = 0;
 
-	if (!fence) {
-		/* Not a live token; the tracker reported it. */
-		__release(tok);
-		*proof = __dma_fence_proof_make(NULL);
-		return -EINVAL;
-	}
+	if (!fence)
+		return __dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
 
 	spin_lock_irqsave(&ring->lock, flags);
 	if (!ring->timeout || ring->timeout >= MAX_SCHEDULE_TIMEOUT) {
@@ -325,10 +321,8 @@ int dma_fence_token_to_hw(struct dma_fence_token *tok,
 		__dma_fence_token_report(DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT, fence,
 					 _RET_IP_);
 	}
-	if (ret) {
-		*proof = dma_fence_token_signal(tok, -ECANCELED);
-		return ret;
-	}
+	if (ret)
+		return __dma_fence_token_refuse(tok, fence, proof, ret);
 
 	/* The fence now depends on the ring's timeout work. */
 #ifdef CONFIG_LOCKDEP

@@ -211,12 +211,8 @@ int dma_fence_token_queue_work(struct dma_fence_token *tok,
 	unsigned long flags;
 	int ret = 0;
 
-	if (!fence) {
-		/* Not a live token; the tracker reported it. */
-		__release(tok);
-		*proof = __dma_fence_proof_make(NULL);
-		return -EINVAL;
-	}
+	if (!fence)
+		return __dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
 
 #ifdef CONFIG_LOCKDEP
 	lock_map_acquire_read(&q->map);
@@ -237,10 +233,8 @@ int dma_fence_token_queue_work(struct dma_fence_token *tok,
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 
-	if (ret) {
-		*proof = dma_fence_token_signal(tok, -ECANCELED);
-		return ret;
-	}
+	if (ret)
+		return __dma_fence_token_refuse(tok, fence, proof, ret);
 	*proof = __dma_fence_token_transfer(tok, DMA_FENCE_TOKEN_PATH_WORKQUEUE);
 	return 0;
 }
