@@ -42,7 +42,7 @@ if [ ! -e "$bdir/.config" ]; then
 	"$PROJ/scripts/kunit.sh" x86_64 none >/dev/null 2>&1
 fi
 touch "${lib_src[@]}"
-make -C "$OVERLAY" O="$bdir" ARCH=x86_64 CC="ccache gcc" C=2 CHECK=sparse \
+kbuild_locked make -C "$OVERLAY" O="$bdir" ARCH=x86_64 CC="ccache gcc" C=2 CHECK=sparse \
 	-j"$JOBS" drivers/fence-token/ >"$logs/sparse.log" 2>&1
 st=$?
 grep -E '^[^:]*drivers/fence-token/[^:]*:[0-9]+:[0-9]+: (warning|error):' \
@@ -52,7 +52,7 @@ grep -q 'CHECK.*dma-fence-token.c' "$logs/sparse.log" || { log "    sparse did n
 gate "sparse: no warning in project code" $(( st != 0 || $(wc -l <"$logs/sparse.hits") != 0 ))
 
 # sparse must still bite: each deliberate misuse produces its warning.
-make -C "$OVERLAY" O="$bdir" ARCH=x86_64 CC="ccache gcc" C=2 CHECK=sparse \
+kbuild_locked make -C "$OVERLAY" O="$bdir" ARCH=x86_64 CC="ccache gcc" C=2 CHECK=sparse \
 	drivers/fence-token/tests/sparse/token-leak.o \
 	drivers/fence-token/tests/sparse/token-double.o \
 	drivers/fence-token/tests/sparse/proof-forge.o >"$logs/sparse-neg.log" 2>&1

@@ -34,7 +34,7 @@ fi
 
 log "kunit-$arch: building (kunit.py, ccache, build dir ${bdir#"$PROJ"/})"
 start=$SECONDS
-if ! kunit_py build "${args[@]}" --jobs="$JOBS" \
+if ! kbuild_locked kunit_py build "${args[@]}" --jobs="$JOBS" \
 	--make_options CC="ccache gcc" >"$logs/build.log" 2>&1; then
 	tail -n 40 "$logs/build.log" >&2
 	stage_result "kunit-$arch-build" 0 1

@@ -16,6 +16,9 @@ JOBS=${JOBS:-$(nproc)}
 # the project, not the absolute directory of this clone.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PROJ}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+# The machine has few cores: kernel builds of every stage (and of every
+# clone sharing KSRC_CACHE) take this lock, so that only one runs at a time.
+export KBUILD_LOCK=${KBUILD_LOCK:-$KSRC_CACHE/.kbuild.lock}
 
 # Lines that must never appear in the console of a positive run.
 REPORT_RE='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|kmemleak|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking|dma_fence_token: '
@@ -28,6 +31,12 @@ prepare_tree() {
 	local pristine
 	pristine=$("$PROJ/scripts/provision.sh" "$KSRC_CACHE" | tail -n 1)
 	"$PROJ/scripts/overlay.sh" "$pristine" "$OVERLAY" "$PROJ" | tail -n 1
+}
+
+# kbuild_locked <cmd...>: run a kernel build holding KBUILD_LOCK.
+kbuild_locked() {
+	mkdir -p "$(dirname "$KBUILD_LOCK")"
+	( flock 8 && "$@" ) 8>"$KBUILD_LOCK"
 }
 
 kunit_py() {

@@ -25,7 +25,7 @@ cp -r "$PROJ/Kbuild" "$PROJ/Kconfig" "$PROJ/include" "$PROJ/drivers" "$out/"
 find "$out" -name '*-test.c' -delete
 find "$out" -path '*/tests/Kbuild' -exec sh -c ': > "$1"' _ {} \;
 
-if make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m W=1 \
+if kbuild_locked make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m W=1 \
 	KCFLAGS=-Werror modules >"$out/build.log" 2>&1 &&
    ! grep -q 'warning:' "$out/build.log"; then
 	log "oot-debian: built $(cd "$out" && find . -name '*.ko' | sort | tr '\n' ' ')against $(basename "$kdir")"

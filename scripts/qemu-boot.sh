@@ -67,6 +67,12 @@ awk '/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s) }
 	"$root/tests/qemu-modules.config" ${extra:+"$extra"} >"$frag.new"
 start=$SECONDS
 : >"$build/make.log"
+# One kernel build at a time on the machine (see KBUILD_LOCK in lib.sh).
+if [ -n "${KBUILD_LOCK:-}" ]; then
+	mkdir -p "$(dirname "$KBUILD_LOCK")"
+	exec 8>"$KBUILD_LOCK"
+	flock 8
+fi
 if [ ! -f "$build/.config" ] || ! cmp -s "$frag.new" "$frag"; then
 	say "configuring $build"
 	rm -f "$frag"
@@ -106,6 +112,7 @@ printf '%s\n' $modules >"$rd/etc/qemu-boot/modules"
 kver=$(cat "$build/include/config/kernel.release")
 rm -f "$rd/lib/modules/$kver/build" "$rd/lib/modules/$kver/source"
 depmod -b "$rd" "$kver"
+[ -z "${KBUILD_LOCK:-}" ] || exec 8>&-
 (cd "$rd" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
 	gzip -1 >"$build/initramfs.cpio.gz"
 

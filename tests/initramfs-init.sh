@@ -13,6 +13,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 
+# kmemleak reports only when a test asks it to scan (the automatic scan
+# would report at a random point of the boot).
+[ ! -w /sys/kernel/debug/kmemleak ] || echo scan=off >/sys/kernel/debug/kmemleak
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+
 mark() { echo "qemu-boot: $*" >/dev/kmsg; }
 
 # The kernel prints an empty KTAP run of its built-in suites at boot; the
