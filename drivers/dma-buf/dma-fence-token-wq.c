@@ -49,6 +49,13 @@
  *   signalled with -ECANCELED; items that have started finish.  A transfer
  *   to a queue that is being torn down is refused with -ESHUTDOWN and the
  *   fence is signalled with -ECANCELED.
+ * - A job that must wait for other fences first (its dependencies) is
+ *   transferred with dma_fence_token_queue_work_held() by the submitter,
+ *   which keeps the rule "discharge in the context that began": the item
+ *   owes the signal from then on but does not run until
+ *   dma_fence_signal_work_release(), which a fence callback may call in any
+ *   context.  Until then teardown treats it like any item that has not
+ *   started: cancelled, its fence signalled with -ECANCELED.
  */
 
 int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
@@ -116,8 +123,10 @@ void dma_fence_signal_wq_fini(struct dma_fence_signal_wq *q)
 	q->dead = true;
 	list_for_each_entry_safe(work, next, &q->pending, link) {
 		/* Failing means a worker took it: it will run normally. */
-		if (cancel_work(&work->base))
+		if (work->held || cancel_work(&work->base)) {
+			work->held = false;
 			list_move_tail(&work->link, &cancelled);
+		}
 	}
 	spin_unlock_irq(&q->lock);
 
@@ -177,8 +186,49 @@ void dma_fence_signal_work_init(struct dma_fence_signal_work *work,
 	work->queue = NULL;
 	work->fence = NULL;
 	work->run = run;
+	work->held = false;
 }
 EXPORT_SYMBOL_GPL(dma_fence_signal_work_init);
+
+static int dft_queue_work(struct dma_fence_token *tok,
+			  struct dma_fence_signal_wq *q,
+			  struct dma_fence_signal_work *work,
+			  struct dma_fence_proof *proof, bool held)
+	__releases(tok)
+{
+	struct dma_fence *fence = dma_fence_token_fence(tok);
+	unsigned long flags;
+	int ret = 0;
+
+	if (!fence)
+		return __dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
+
+#ifdef CONFIG_LOCKDEP
+	lock_map_acquire_read(&q->map);
+	lock_map_release(&q->map);
+#endif
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->dead || !q->wq) {
+		ret = -ESHUTDOWN;
+	} else if (WARN_ON_ONCE(!list_empty(&work->link) ||
+				work_pending(&work->base))) {
+		ret = -EBUSY;
+	} else {
+		work->queue = q;
+		work->fence = dma_fence_get(fence);
+		work->held = held;
+		list_add_tail(&work->link, &q->pending);
+		if (!held)
+			queue_work(q->wq, &work->base);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	if (ret)
+		return __dma_fence_token_refuse(tok, fence, proof, ret);
+	*proof = __dma_fence_token_transfer(tok, DMA_FENCE_TOKEN_PATH_WORKQUEUE);
+	return 0;
+}
 
 /**
  * dma_fence_token_queue_work - transfer a token to a signalling work item
@@ -207,35 +257,63 @@ int dma_fence_token_queue_work(struct dma_fence_token *tok,
 			       struct dma_fence_proof *proof)
 	__releases(tok)
 {
-	struct dma_fence *fence = dma_fence_token_fence(tok);
-	unsigned long flags;
-	int ret = 0;
-
-	if (!fence)
-		return __dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
-
-#ifdef CONFIG_LOCKDEP
-	lock_map_acquire_read(&q->map);
-	lock_map_release(&q->map);
-#endif
-
-	spin_lock_irqsave(&q->lock, flags);
-	if (q->dead || !q->wq) {
-		ret = -ESHUTDOWN;
-	} else if (WARN_ON_ONCE(!list_empty(&work->link) ||
-				work_pending(&work->base))) {
-		ret = -EBUSY;
-	} else {
-		work->queue = q;
-		work->fence = dma_fence_get(fence);
-		list_add_tail(&work->link, &q->pending);
-		queue_work(q->wq, &work->base);
-	}
-	spin_unlock_irqrestore(&q->lock, flags);
-
-	if (ret)
-		return __dma_fence_token_refuse(tok, fence, proof, ret);
-	*proof = __dma_fence_token_transfer(tok, DMA_FENCE_TOKEN_PATH_WORKQUEUE);
-	return 0;
+	return dft_queue_work(tok, q, work, proof, false);
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_queue_work);
+
+/**
+ * dma_fence_token_queue_work_held - transfer a token to an item that waits
+ * @tok: live token of the submitter
+ * @q: signalling queue
+ * @work: initialised item that is not queued
+ * @proof: receives the proof for the fence, in every case
+ *
+ * As dma_fence_token_queue_work(), but the item is held: it owes the
+ * signal from now on and is cancelled by dma_fence_signal_wq_fini() like
+ * any item that has not started, but it runs only once
+ * dma_fence_signal_work_release() is called.  For jobs that wait for other
+ * fences: the submitter transfers its token here, and the callback of the
+ * last dependency releases the item.  Whoever releases it must do so in
+ * finite time (a fence callback of a dependency does).
+ *
+ * Context: any context; does not sleep or allocate.
+ * Return: as dma_fence_token_queue_work().
+ */
+int dma_fence_token_queue_work_held(struct dma_fence_token *tok,
+				    struct dma_fence_signal_wq *q,
+				    struct dma_fence_signal_work *work,
+				    struct dma_fence_proof *proof)
+	__releases(tok)
+{
+	return dft_queue_work(tok, q, work, proof, true);
+}
+EXPORT_SYMBOL_GPL(dma_fence_token_queue_work_held);
+
+/**
+ * dma_fence_signal_work_release - let a held item run
+ * @work: item transferred with dma_fence_token_queue_work_held()
+ *
+ * Queues the item on its queue.  Does nothing if the item is not held, for
+ * example because teardown already cancelled it.
+ *
+ * Context: any context, including fence callbacks and hard interrupts;
+ * does not sleep or allocate.
+ * Return: true if the item was queued.
+ */
+bool dma_fence_signal_work_release(struct dma_fence_signal_work *work)
+{
+	struct dma_fence_signal_wq *q = READ_ONCE(work->queue);
+	unsigned long flags;
+	bool queued = false;
+
+	if (WARN_ON_ONCE(!q))
+		return false;
+	spin_lock_irqsave(&q->lock, flags);
+	if (work->held && !q->dead) {
+		work->held = false;
+		queued = queue_work(q->wq, &work->base);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	return queued;
+}
+EXPORT_SYMBOL_GPL(dma_fence_signal_work_release);

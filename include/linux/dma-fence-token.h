@@ -441,6 +441,8 @@ typedef struct dma_fence_proof (*dma_fence_signal_work_fn)(struct dma_fence_sign
  * @queue: the queue the item was transferred to
  * @fence: the fence whose obligation the item carries
  * @run: callback, see &typedef dma_fence_signal_work_fn
+ * @held: transferred with dma_fence_token_queue_work_held() and not yet
+ *	released; protected by the queue's lock
  *
  * Embed it in the driver's job and initialise it once with
  * dma_fence_signal_work_init().  An item may be queued again once its
@@ -452,6 +454,7 @@ struct dma_fence_signal_work {
 	struct dma_fence_signal_wq *queue;
 	struct dma_fence *fence;
 	dma_fence_signal_work_fn run;
+	bool held;
 };
 
 int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
@@ -486,6 +489,12 @@ int __must_check dma_fence_token_queue_work(struct dma_fence_token *tok,
 					    struct dma_fence_signal_work *work,
 					    struct dma_fence_proof *proof)
 	__releases(tok);
+int __must_check dma_fence_token_queue_work_held(struct dma_fence_token *tok,
+						 struct dma_fence_signal_wq *q,
+						 struct dma_fence_signal_work *work,
+						 struct dma_fence_proof *proof)
+	__releases(tok);
+bool dma_fence_signal_work_release(struct dma_fence_signal_work *work);
 
 struct dma_fence_hw_ring;
 

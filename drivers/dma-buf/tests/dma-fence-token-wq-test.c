@@ -355,11 +355,54 @@ static void wq_teardown(struct kunit *test)
 	wq_expect_clean(test);
 }
 
+/*
+ * Scenario: a job that waits for a dependency is transferred held by its
+ * submitter; it runs only when the dependency's callback releases it.  A
+ * second held item is never released and teardown cancels it.
+ */
+static void wq_held(struct kunit *test)
+{
+	struct wq_test *t = test->priv;
+	struct wq_job *job = wq_job_new(test, 1, 0, -EPIPE);
+	struct wq_job *never = wq_job_new(test, 2, 0, 0);
+	struct dma_fence_token tok;
+	struct dma_fence_proof proof;
+
+	dma_fence_token_begin(&tok, &job->fence->base);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_queue_work_held(&tok, &t->q[0],
+							      &job->work, &proof), 0);
+	dma_fence_proof_end(proof, &job->fence->base);
+	dma_fence_token_begin(&tok, &never->fence->base);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_queue_work_held(&tok, &t->q[1],
+							      &never->work, &proof), 0);
+	dma_fence_proof_end(proof, &never->fence->base);
+
+	/* Held: nothing runs. */
+	KUNIT_EXPECT_EQ(test, dma_fence_wait_timeout(&job->fence->base, false,
+						     msecs_to_jiffies(50)), 0);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(job->ran));
+
+	KUNIT_EXPECT_TRUE(test, dma_fence_signal_work_release(&job->work));
+	wq_expect_signalled(test, job, -EPIPE);
+	KUNIT_EXPECT_TRUE(test, job->ran);
+
+	dma_fence_signal_wq_fini(&t->q[1]);
+	wq_expect_signalled(test, never, -ECANCELED);
+	KUNIT_EXPECT_FALSE(test, never->ran);
+	/* Released after teardown cancelled it: nothing happens. */
+	KUNIT_EXPECT_FALSE(test, dma_fence_signal_work_release(&never->work));
+	KUNIT_EXPECT_FALSE(test, never->ran);
+	wq_job_free(job);
+	wq_job_free(never);
+	wq_expect_clean(test);
+}
+
 static struct kunit_case wq_cases[] = {
 	KUNIT_CASE(wq_signal_in_item),
 	KUNIT_CASE(wq_chain),
 	KUNIT_CASE(wq_nested),
 	KUNIT_CASE(wq_teardown),
+	KUNIT_CASE(wq_held),
 	KUNIT_CASE(wq_concurrent),
 	KUNIT_CASE(wq_many),
 	{}
