@@ -180,7 +180,7 @@ total=$((passed + failed + skipped))
 [ "$total" -ge "$min_tests" ] || errors+=("$total KUnit tests ran, expected at least $min_tests")
 [ "$krc" = 0 ] || [ "$total" = 0 ] || errors+=("kunit.py parse reported a failure")
 
-reports_re='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|kmemleak|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking'
+reports_re='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|suspected memory leak|unreferenced object|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking'
 reports=$(grep -nE "$reports_re" "$clean" || true)
 nreports=$(grep -c . <<<"$reports" || true)
 say "reports=$nreports"
