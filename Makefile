@@ -5,11 +5,13 @@
 #
 #   make check   every test: gates, KUnit on UML and x86_64, misuse boots,
 #                module boot in QEMU; ends with "check: N passed, M failed"
-#   make demo    boot the lockdep kernel in QEMU with the library and run
-#                its suites and workload, print a short report
+#   make demo    boot the lockdep kernel in QEMU with the library and the
+#                sample driver simgpu, run its workload, print a report
 #
 # Variables: BUILD (build output, default ./build), KSRC_CACHE (extracted
 # linux-source-6.1, default $(BUILD)/cache), JOBS (default: nproc).
+# make demo: DEMO_JOBS, ENGINES, HANG_PCT, LOST_PCT, ERROR_PCT, DEPS_PCT,
+# TIMEOUT_MS, SEED.
 
 BUILD ?= $(CURDIR)/build
 KSRC_CACHE ?= $(BUILD)/cache
@@ -17,14 +19,15 @@ export BUILD KSRC_CACHE
 ifdef JOBS
 export JOBS
 endif
+export DEMO_JOBS ENGINES HANG_PCT LOST_PCT ERROR_PCT DEPS_PCT TIMEOUT_MS SEED
 
-.PHONY: all check demo selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu gates \
-	oot provision clean distclean help
+.PHONY: all check demo selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu simgpu \
+	gates oot provision clean distclean help
 
 all: help
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 check:
 	@scripts/check.sh
@@ -54,6 +57,9 @@ neg-x86:
 qemu:
 	@scripts/qemu-check.sh
 
+simgpu:
+	@scripts/simgpu-check.sh
+
 gates:
 	@scripts/gates.sh
 
@@ -65,7 +71,7 @@ oot:
 	@scripts/oot-build.sh
 
 clean:
-	rm -rf $(BUILD)/kunit-* $(BUILD)/x86-mod $(BUILD)/oot-debian $(BUILD)/logs
+	rm -rf $(BUILD)/kunit-* $(BUILD)/x86-mod $(BUILD)/oot-debian $(BUILD)/logs $(BUILD)/simgpu
 
 distclean:
 	rm -rf $(BUILD)

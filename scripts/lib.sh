@@ -67,3 +67,20 @@ stage_result() {
 	echo "stage: $1 passed=$2 failed=$3"
 	[ "$3" -eq 0 ]
 }
+
+# build_simgpu_workload: compile the static userspace workload of the
+# sample driver into $BUILD/simgpu/ (needs the overlay tree for the uapi
+# drm.h); prints the binary's path.
+build_simgpu_workload() {
+	local out=$BUILD/simgpu/simgpu-workload
+	local src=$PROJ/tools/testing/simgpu/simgpu-workload.c
+	local hdr=$PROJ/include/uapi/drm/simgpu_drm.h
+
+	mkdir -p "$BUILD/simgpu"
+	if [ ! -x "$out" ] || [ "$src" -nt "$out" ] || [ "$hdr" -nt "$out" ]; then
+		gcc -static -O2 -Wall -Werror -D__user= -I"$PROJ/include/uapi" \
+			-idirafter "$OVERLAY/include/uapi/drm" -o "$out" "$src" >&2 ||
+			return 1
+	fi
+	echo "$out"
+}

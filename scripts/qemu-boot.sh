@@ -11,6 +11,10 @@
 #		[--modules "<mod>..."] [--workload "<cmd>"]
 #		[--extra-config <fragment>] [--log <file>] [--timeout <s>]
 #		[--kunit-py <path>] [--name <label>] [--min-tests <n>]
+#		[--files "<src>:<dst>..."]
+#
+# --files copies each <src> of the host to <dst> in the initramfs (an
+# absolute path, e.g. a static test binary to /bin/tool).
 #
 # The tree comes from scripts/overlay.sh; all output goes to the build dir.
 # Prints "qemu: <name> kunit passed=.. failed=.. skipped=..", "qemu: <name>
@@ -19,7 +23,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tree='' build='' workload='' extra='' log='' kunit_py='' name=''
+tree='' build='' workload='' extra='' log='' kunit_py='' name='' files=''
 timeout=300 min_tests=1
 modules="dma-fence-tokens dma-fence-token-test"
 
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--kunit-py) kunit_py=$2 ;;
 	--name) name=$2 ;;
 	--min-tests) min_tests=$2 ;;
+	--files) files=$2 ;;
 	*) die "unknown option $1 (see the usage comment in $0)" ;;
 	esac
 	shift 2
@@ -107,6 +112,10 @@ install -m 755 "$root/tests/initramfs-init.sh" "$rd/init"
 # shellcheck disable=SC2086 # one module per word
 printf '%s\n' $modules >"$rd/etc/qemu-boot/modules"
 [ -z "$workload" ] || printf '%s\n' "$workload" >"$rd/etc/qemu-boot/workload"
+for spec in $files; do
+	[ -f "${spec%%:*}" ] || die "--files: no such file: ${spec%%:*}"
+	install -D -m 755 "${spec%%:*}" "$rd/${spec#*:}"
+done
 "${kmake[@]}" INSTALL_MOD_PATH="$rd" INSTALL_MOD_STRIP=1 modules_install \
 	>>"$build/make.log" 2>&1 || { tail -n 20 "$build/make.log"; die "modules_install failed"; }
 kver=$(cat "$build/include/config/kernel.release")
