@@ -33,7 +33,8 @@ out=$BUILD/logs/demo/harness.out
 console=$BUILD/logs/demo/console.log
 
 # Runs in the guest (busybox sh); report lines start with "demo: ".
-workload='echo "demo: kernel $(uname -r) $(uname -m), $(grep -c ^processor /proc/cpuinfo) CPUs"
+workload='mkdir -p /tmp
+echo "demo: kernel $(uname -r) $(uname -m), $(grep -c ^processor /proc/cpuinfo) CPUs"
 modprobe simgpu engines='"$engines"' timeout_ms='"$timeout_ms"' || exit 1
 echo "demo: workload jobs='"$jobs"' engines='"$engines"' hang='"$hang"'% lost_irq='"$lost"'% error='"$error"'% deps='"$deps"'% timeout='"$timeout_ms"'ms"
 /bin/simgpu-workload run jobs='"$jobs"' hang='"$hang"' lost='"$lost"' error='"$error"' deps='"$deps"' seed='"$seed"' >/tmp/run.out

@@ -22,7 +22,7 @@ jobs=${SIMGPU_JOBS:-1500}
 rounds=${SIMGPU_ROUNDS:-100}
 
 # Runs in the guest (busybox sh).  Every result line starts with "sc: ".
-workload='w=/bin/simgpu-workload
+workload='mkdir -p /tmp; w=/bin/simgpu-workload
 modprobe simgpu || exit 1
 $w run jobs='"$jobs"' hang=1 lost=1 error=1 deps=30 >/tmp/run.out; rc=$?
 sed "s/^/sc: run /" /tmp/run.out
