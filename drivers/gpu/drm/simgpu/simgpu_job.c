@@ -227,6 +227,29 @@ unlock:
 }
 
 /*
+ * The engine starts on a job that is on its ring.  The ring lock is not
+ * taken under hw_lock (the transfer touches the queue's lockdep map, which
+ * must not nest in a hard interrupt safe lock), so a timeout may have
+ * closed the ring and a reset emptied the engine since the transfer: such
+ * a job is already signalled and stays off the engine.
+ */
+static void simgpu_engine_start(struct simgpu_engine *engine,
+				struct simgpu_job *job)
+{
+	bool idle;
+
+	spin_lock_irq(&engine->hw_lock);
+	if (!engine->dead && !dma_fence_is_signaled(&job->base)) {
+		idle = list_empty(&engine->hw_jobs);
+		list_add_tail(&job->hw_link, &engine->hw_jobs);
+		dma_fence_get(&job->base);
+		if (idle)
+			hrtimer_start(&engine->irq, job->end, HRTIMER_MODE_ABS_HARD);
+	}
+	spin_unlock_irq(&engine->hw_lock);
+}
+
+/*
  * Run work: the job's in-fences are signalled and the engine's previous
  * job is on the ring.  Hand the fence to the ring and start the simulated
  * engine on it.  A fence signalling path: no allocation, no waiting.
@@ -240,29 +263,21 @@ static struct dma_fence_proof simgpu_job_run(struct dma_fence_signal_work *work,
 	u64 latency = (u64)READ_ONCE(simgpu_knobs.latency_us) * NSEC_PER_USEC;
 	struct dma_fence_proof proof;
 	ktime_t start;
+	bool dead;
 
-	/* Under hw_lock, so that a reset never sees half a dispatch. */
 	spin_lock_irq(&engine->hw_lock);
-	if (engine->dead) {
-		spin_unlock_irq(&engine->hw_lock);
-		proof = dma_fence_token_signal(tok, -ECANCELED);
-	} else {
-		start = ktime_add_ns(ktime_get(), latency);
-		if (ktime_before(start, engine->busy_until))
-			start = engine->busy_until;
-		job->end = ktime_add_ns(start, job->duration_ns);
-		engine->busy_until = job->end;
-		if (!dma_fence_token_to_hw(tok, &engine->ring, &proof)) {
-			bool idle = list_empty(&engine->hw_jobs);
+	dead = engine->dead;
+	start = ktime_add_ns(ktime_get(), latency);
+	if (ktime_before(start, engine->busy_until))
+		start = engine->busy_until;
+	job->end = ktime_add_ns(start, job->duration_ns);
+	engine->busy_until = job->end;
+	spin_unlock_irq(&engine->hw_lock);
 
-			list_add_tail(&job->hw_link, &engine->hw_jobs);
-			dma_fence_get(&job->base);
-			if (idle)
-				hrtimer_start(&engine->irq, job->end,
-					      HRTIMER_MODE_ABS_HARD);
-		}
-		spin_unlock_irq(&engine->hw_lock);
-	}
+	if (dead)
+		proof = dma_fence_token_signal(tok, -ECANCELED);
+	else if (!dma_fence_token_to_hw(tok, &engine->ring, &proof))
+		simgpu_engine_start(engine, job);
 	simgpu_job_dispatched(job);
 	return proof;
 }
