@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Out-of-tree build of the library against Debian's linux-headers-amd64
+# Out-of-tree build of the library and the sample driver against Debian's linux-headers-amd64
 # (a production kernel: no lockdep, no debugobjects, no KUnit), with
 # -Werror.  Proves that every annotation compiles away.  The sources are
 # copied to the build directory first, so no object lands in the tree.
@@ -25,7 +25,7 @@ cp -r "$PROJ/Kbuild" "$PROJ/Kconfig" "$PROJ/include" "$PROJ/drivers" "$out/"
 find "$out" -name '*-test.c' -delete
 find "$out" -path '*/tests/Kbuild' -exec sh -c ': > "$1"' _ {} \;
 
-if kbuild_locked make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m W=1 \
+if kbuild_locked make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m CONFIG_DRM_SIMGPU=m W=1 \
 	KCFLAGS=-Werror modules >"$out/build.log" 2>&1 &&
    ! grep -q 'warning:' "$out/build.log"; then
 	log "oot-debian: built $(cd "$out" && find . -name '*.ko' | sort | tr '\n' ' ')against $(basename "$kdir")"
