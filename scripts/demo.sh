@@ -32,18 +32,19 @@ mkdir -p "$BUILD/logs/demo"
 out=$BUILD/logs/demo/harness.out
 console=$BUILD/logs/demo/console.log
 
-# Runs in the guest (busybox sh); report lines start with "demo: ".
+# Runs in the guest (busybox sh); value lines start with "dv: ".
 workload='mkdir -p /tmp
-echo "demo: kernel $(uname -r) $(uname -m), $(grep -c ^processor /proc/cpuinfo) CPUs"
+echo "dv: kernel=$(uname -r) $(uname -m), $(grep -c ^processor /proc/cpuinfo) CPUs"
 modprobe simgpu engines='"$engines"' timeout_ms='"$timeout_ms"' || exit 1
-echo "demo: workload jobs='"$jobs"' engines='"$engines"' hang='"$hang"'% lost_irq='"$lost"'% error='"$error"'% deps='"$deps"'% timeout='"$timeout_ms"'ms"
 /bin/simgpu-workload run jobs='"$jobs"' hang='"$hang"' lost='"$lost"' error='"$error"' deps='"$deps"' seed='"$seed"' >/tmp/run.out
 rc=$?
-sed "s/^/demo: /" /tmp/run.out
-grep -E "^(irqs|lost_irqs|timeouts|dumps|resets|ring_closes|tokens_created|tokens_discharged_[a-z]+|tracker_misuse) " /sys/kernel/debug/simgpu/stats |
-	sed "s/^/demo: driver /; s/ \([0-9]*\)$/=\1/"
-rmmod simgpu && rmmod dma_fence_tokens && echo "demo: modules unloaded cleanly" || rc=1
-awk "/debug_locks:/ { print \"demo: lockdep debug_locks=\" \$2; exit \$2 != 1 }" /proc/lockdep_stats || rc=1
+sed "s/^/dv: /" /tmp/run.out
+sed "s/^/dv: drv_/; s/ /=/" /sys/kernel/debug/simgpu/stats
+if rmmod simgpu && rmmod dma_fence_tokens; then echo "dv: unload=0"; else echo "dv: unload=1"; rc=1; fi
+sleep 6
+echo scan >/sys/kernel/debug/kmemleak; echo scan >/sys/kernel/debug/kmemleak
+echo "dv: leaks=$(grep -c unreferenced /sys/kernel/debug/kmemleak)"
+awk "/debug_locks:/ { print \"dv: debug_locks=\" \$2; exit \$2 != 1 }" /proc/lockdep_stats || rc=1
 exit $rc'
 
 echo "demo: building and booting (first run builds the kernel, a few minutes)"
@@ -53,9 +54,35 @@ echo "demo: building and booting (first run builds the kernel, a few minutes)"
 	--log "$console" --timeout 1200 >"$out" 2>&1
 rc=$?
 
+# The report, from the guest's "dv: key=value" lines.
+vals=$BUILD/logs/demo/values
+tr -d '\r' <"$console" | grep -aoE 'dv: [a-z_0-9]+=.*' | sed 's/^dv: //' >"$vals"
+v() { sed -n "s/^$1=//p" "$vals" | tail -n 1; }
+ms() { awk -v u="${1:-0}" 'BEGIN { printf "%.1f ms", u / 1000 }'; }
+reports=$(sed -nE 's/^qemu: demo reports=([0-9]+)/\1/p' "$out")
+result=FAIL
+[ "$rc" -eq 0 ] && result=PASS
 echo "demo: ---- report ----"
-tr -d '\r' <"$console" | grep -aoE 'demo: .*' | grep -v 'demo: building'
-grep -E '^qemu: demo (reports|result)' "$out" | sed 's/^qemu: demo /demo: kernel /'
+echo "demo: kernel $(v kernel), lockdep + debugobjects + kmemleak, -smp 2 (TCG)"
+echo "demo: workload $(v jobs) jobs on $(v engines) engines, $(v with_deps) with in-fences;" \
+	"injected $(v injected_hang) hangs, $(v injected_lost_irq) lost interrupts," \
+	"$(v injected_error) error completions"
+echo "demo: jobs by outcome: ok $(v status_ok), -EIO $(v status_eio)," \
+	"-ETIMEDOUT $(v status_etimedout), -ECANCELED $(v status_ecanceled), other $(v status_other)"
+echo "demo: fences signalled $(v fences_signalled) of $(v jobs), each once, status as injected," \
+	"none before its in-fences: $(v violations) violations"
+echo "demo: timeouts $(v drv_timeouts) (core dumps $(v drv_dumps)), ring closes $(v drv_ring_closes)" \
+	"(timeouts and teardown), engine resets $(v drv_resets), interrupts $(v drv_irqs)," \
+	"lost $(v drv_lost_irqs)"
+echo "demo: tokens $(v drv_tokens_created) begun: to workqueue $(v drv_tokens_discharged_workqueue)," \
+	"to hardware $(v drv_tokens_discharged_hardware), signalled $(v drv_tokens_discharged_signal)," \
+	"promised $(v drv_tokens_discharged_promise); tracker misuse reports $(v drv_tracker_misuse)"
+echo "demo: submit-to-signal latency of ok jobs: p50 $(ms "$(v latency_p50_us)")," \
+	"p99 $(ms "$(v latency_p99_us)"); workload $(ms "$(v elapsed_ms)000")"
+echo "demo: modules unloaded: $([ "$(v unload)" = 0 ] && echo cleanly || echo FAILED)," \
+	"kmemleak: $(v leaks) leaks, lockdep debug_locks=$(v debug_locks)"
+echo "demo: kernel reports: $([ "${reports:-1}" = 0 ] && echo none || echo "$reports (see the console log)")"
 grep -E '^qemu: demo error' "$out" | sed 's/^qemu: demo /demo: /'
+echo "demo: result=$result"
 echo "demo: console log: ${console#"$PROJ"/}"
 exit $rc
