@@ -5,8 +5,9 @@
 # lock-debugging kernel with kmemleak.  Runs a short workload with fault
 # injection and dependency chains, the ioctl bad-input suite, and 100
 # rounds of load, submit, close with jobs in flight and unload, then
-# kmemleak scans and the lockdep check.  Counts every bad-input case and
-# every check; the boot itself (no kernel report, clean exit) is one more.
+# kmemleak scans and the lockdep check; then sparse over the driver.  Counts
+# every bad-input case and every check; the boot itself (no kernel report,
+# clean exit) is one more.
 #
 # Usage: scripts/simgpu-check.sh   (SIMGPU_JOBS, SIMGPU_ROUNDS override)
 
@@ -72,4 +73,18 @@ for c in run unload loop 'library unload' kmemleak lockdep; do
 	fi
 done
 if [ "$rc" -eq 0 ]; then p=$((p + 1)); else tail -n 20 "$out" >&2; f=$((f + 1)); fi
+
+# sparse on the driver, with the configuration it was built with above (the
+# gates stage runs sparse on the KUnit kernel, which has no DRM).
+kbuild_locked make -C "$OVERLAY" O="$BUILD/x86-mod" ARCH=x86_64 CC="ccache gcc" C=2 \
+	CHECK=sparse -j"$JOBS" drivers/fence-token/ >"$BUILD/logs/simgpu/sparse.log" 2>&1
+src=$?
+hits=$(grep -E '^[^:]*drivers/fence-token/[^:]*:[0-9]+:[0-9]+: (warning|error):' \
+	"$BUILD/logs/simgpu/sparse.log")
+if [ "$src" -eq 0 ] && [ -z "$hits" ] && grep -q 'CHECK.*simgpu_job.c' "$BUILD/logs/simgpu/sparse.log"; then
+	p=$((p + 1))
+else
+	log "simgpu: sparse: ${hits:-did not run}"
+	f=$((f + 1))
+fi
 stage_result simgpu "$p" "$f"

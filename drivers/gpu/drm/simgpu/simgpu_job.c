@@ -410,6 +410,15 @@ static void simgpu_job_free_unpublished(struct simgpu_job *job)
 	kfree(job);
 }
 
+/* The job no longer waits for its in-fences: remove their callbacks. */
+static void simgpu_job_drop_deps(struct simgpu_job *job)
+{
+	unsigned int i;
+
+	for (i = 0; i < job->num_deps; i++)
+		dma_fence_remove_callback(job->deps[i].fence, &job->deps[i].cb);
+}
+
 /* Step 1 of the job flow, under the engine's submit lock. */
 static void simgpu_job_link(struct simgpu_job *job)
 {
@@ -527,10 +536,13 @@ int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 	dma_fence_token_begin(&tok, &job->base);
 	ret = dma_fence_token_queue_work_held(&tok, &sf->wq, &job->work, &proof);
 	dma_fence_proof_end(proof, &job->base);
-	if (ret)
-		simgpu_job_dispatched(job);	/* refused: signalled, -ECANCELED */
-	else
+	if (ret) {
+		/* Refused (the file is going away): signalled, -ECANCELED. */
+		simgpu_job_drop_deps(job);
+		simgpu_job_dispatched(job);
+	} else {
 		simgpu_job_unblock(job);
+	}
 	mutex_unlock(&engine->submit_lock);
 
 	atomic64_inc(&simgpu_stats.submitted);
@@ -633,9 +645,7 @@ void simgpu_file_destroy(struct simgpu_file *sf)
 
 	/* No in-fence may release a job of this file any more. */
 	list_for_each_entry(job, &waiting, link)
-		for (i = 0; i < job->num_deps; i++)
-			dma_fence_remove_callback(job->deps[i].fence,
-						  &job->deps[i].cb);
+		simgpu_job_drop_deps(job);
 
 	for (i = 0; i < sf->num_engines; i++)
 		simgpu_engine_clear(&sf->engines[i], true);
