@@ -39,7 +39,7 @@ modprobe simgpu engines='"$engines"' timeout_ms='"$timeout_ms"' || exit 1
 /bin/simgpu-workload run jobs='"$jobs"' hang='"$hang"' lost='"$lost"' error='"$error"' deps='"$deps"' seed='"$seed"' >/tmp/run.out
 rc=$?
 sed "s/^/dv: /" /tmp/run.out
-sed "s/^/dv: drv_/; s/ /=/" /sys/kernel/debug/simgpu/stats
+sed "s/ /=/; s/^/dv: drv_/" /sys/kernel/debug/simgpu/stats
 if rmmod simgpu && rmmod dma_fence_tokens; then echo "dv: unload=0"; else echo "dv: unload=1"; rc=1; fi
 sleep 6
 echo scan >/sys/kernel/debug/kmemleak; echo scan >/sys/kernel/debug/kmemleak
@@ -78,7 +78,8 @@ echo "demo: tokens $(v drv_tokens_created) begun: to workqueue $(v drv_tokens_di
 	"to hardware $(v drv_tokens_discharged_hardware), signalled $(v drv_tokens_discharged_signal)," \
 	"promised $(v drv_tokens_discharged_promise); tracker misuse reports $(v drv_tracker_misuse)"
 echo "demo: submit-to-signal latency of ok jobs: p50 $(ms "$(v latency_p50_us)")," \
-	"p99 $(ms "$(v latency_p99_us)"); workload $(ms "$(v elapsed_ms)000")"
+	"p99 $(ms "$(v latency_p99_us)"); workload ran $(awk -v m="$(v elapsed_ms)" \
+	'BEGIN { printf "%.1f s", m / 1000 }')"
 echo "demo: modules unloaded: $([ "$(v unload)" = 0 ] && echo cleanly || echo FAILED)," \
 	"kmemleak: $(v leaks) leaks, lockdep debug_locks=$(v debug_locks)"
 echo "demo: kernel reports: $([ "${reports:-1}" = 0 ] && echo none || echo "$reports (see the console log)")"
