@@ -42,11 +42,12 @@
  * the dispatch of the previous job or the ioctl - releases the work with
  * dma_fence_signal_work_release(), which never blocks or allocates.  The
  * run callback hands the token to the engine's ring with
- * dma_fence_token_to_hw() and arms the job's hrtimer "interrupt" for the
- * time the simulated engine finishes it.  The interrupt reports the
- * completion with dma_fence_hw_ring_complete(), with -EIO for an error
- * completion, or not at all when it is lost; a hung engine raises no
- * interrupt until it is reset.  The ring's timeout is the guaranteed path:
+ * dma_fence_token_to_hw() and queues the job on the simulated engine,
+ * whose hrtimer "interrupt" fires when the oldest job is finished.  The
+ * interrupt reports the finished jobs in order with
+ * dma_fence_hw_ring_complete(), with -EIO for an error completion, or not
+ * at all for a lost interrupt (a later completion covers the job); an
+ * engine stuck on a hung job raises no interrupt until it is reset.  The ring's timeout is the guaranteed path:
  * it closes the ring, -ETIMEDOUT for the oldest fence and -ECANCELED for
  * the others, and the next submit to the engine resets it.
  *
