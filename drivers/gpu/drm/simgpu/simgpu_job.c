@@ -47,9 +47,10 @@
  * interrupt reports the finished jobs in order with
  * dma_fence_hw_ring_complete(), with -EIO for an error completion, or not
  * at all for a lost interrupt (a later completion covers the job); an
- * engine stuck on a hung job raises no interrupt until it is reset.  The ring's timeout is the guaranteed path:
- * it closes the ring, -ETIMEDOUT for the oldest fence and -ECANCELED for
- * the others, and the next submit to the engine resets it.
+ * engine stuck on a hung job raises no interrupt until it is reset.  The
+ * ring's timeout is the guaranteed path: it closes the ring, -ETIMEDOUT
+ * for the oldest fence and -ECANCELED for the others, and the next submit
+ * to the engine resets it.
  *
  * Jobs of one engine reach the ring in seqno order because a job is
  * released only after the engine's previous job was dispatched.  In-fence
