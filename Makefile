@@ -18,7 +18,7 @@ ifdef JOBS
 export JOBS
 endif
 
-.PHONY: all check demo selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu gates \
+.PHONY: all check demo selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu qemu-obs gates \
 	oot provision clean distclean help
 
 all: help
@@ -53,6 +53,9 @@ neg-x86:
 
 qemu:
 	@scripts/qemu-check.sh
+
+qemu-obs:
+	@scripts/qemu-obs.sh
 
 gates:
 	@scripts/gates.sh
