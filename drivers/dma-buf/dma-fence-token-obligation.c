@@ -17,6 +17,7 @@
 #include <linux/spinlock.h>
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
+#include <linux/string.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
 
@@ -179,10 +180,15 @@ static struct dft_obligation *dft_ob_find(struct dma_fence *fence)
 	return NULL;
 }
 
+/*
+ * Not get_task_comm(): its task lock is not irq-safe, and records change
+ * in hard interrupts.  A racing rename gives a torn name at worst.
+ */
 static void dft_ob_set_task(struct dft_obligation *ob)
 {
 	ob->pid = task_pid_nr(current);
-	get_task_comm(ob->comm, current);
+	memcpy(ob->comm, current->comm, sizeof(ob->comm));
+	ob->comm[sizeof(ob->comm) - 1] = '\0';
 }
 
 /* Unlink a live record; the caller drops its fence reference. */

@@ -157,7 +157,7 @@ static int __init hung_init(void)
 	hung_context = dma_fence_context_alloc(1);
 	for (i = 0; i < HUNG_NR; i++) {
 		struct hung_fence *hf = kzalloc(sizeof(*hf), GFP_KERNEL);
-		spinlock_t *lock;
+		spinlock_t *lock;	/* the lock the fence will use */
 
 		ret = -ENOMEM;
 		if (!hf)
