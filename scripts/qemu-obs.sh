@@ -67,12 +67,12 @@ check "listing: fence on a ring" has "$ob" "context=$ctx seqno=5 state=on-ring r
 check "listing: promise" has "$ob" "context=$ctx seqno=6 state=promised holder=promise"
 check "listing: signalled fences are gone" count_is 5 "$ob" "context=$ctx "
 check "listing: creation stacks" has "$ob" "	hung_holder_fn+"
-check "listing: creation stack of the promise" has "$ob" "	hung_init+"
+check "listing: creation stack of the promise" has "$ob" "	hung_promise+"
 
 w=$(grep -E 'dma_fence_token: ' "$clean")
 check "watchdog: one warning per obligation" count_is 5 "$(grep -E "$allow" "$clean")" .
 check "watchdog: four hung obligations" count_is 4 "$w" "dma_fence_token: hung obligation \(fence not signalled in time\): fence dft-hung:dft-hung-timeline context $ctx "
-check "watchdog: one broken promise" count_is 1 "$w" "dma_fence_token: broken promise \(fence not signalled in time\): fence dft-hung:dft-hung-timeline context $ctx seqno 6 "
+check "watchdog: one broken promise" count_is 1 "$w" "dma_fence_token: broken promise \(fence not signalled in time\): fence dft-hung:dft-hung-timeline context $ctx seqno 6, token begun at hung_promise+"
 check "watchdog: token details" grep -qE "seqno 1 unsignalled for [0-9]+ ms: state must-signal, held by token, task dft-hung-holder/" <<<"$w"
 check "watchdog: running item details" grep -qE "seqno 2 unsignalled for [0-9]+ ms: state running on dft-hung-wq, held by workqueue" <<<"$w"
 check "watchdog: queued item details" grep -qE "seqno 3 unsignalled for [0-9]+ ms: state queued on dft-hung-wq, held by workqueue" <<<"$w"
@@ -101,7 +101,7 @@ check "trace: discharge by promise" grep -qE "dma_fence_token_discharge: context
 check "trace: discharge by signal" grep -qE "dma_fence_token_discharge: context=$ctx seqno=1 path=signal error=0$" <<<"$tr"
 check "trace: completion batch" grep -qE "dma_fence_token_complete_batch: ring=dft-hung-ring seqno=4 count=1$" <<<"$tr"
 check "trace: ring timeout" grep -qE "dma_fence_token_timeout: ring=dft-hung-fast context=$ctx seqno=7$" <<<"$tr"
-check "trace: ring close by the timeout" grep -qE "dma_fence_token_ring_close: ring=dft-hung-fast error=-62 count=1$" <<<"$tr"
+check "trace: ring close by the timeout" grep -qE "dma_fence_token_ring_close: ring=dft-hung-fast error=-110 count=1$" <<<"$tr"
 check "trace: misuse hung" grep -qE "dma_fence_token_misuse: kind=hung context=$ctx seqno=1$" <<<"$tr"
 check "trace: misuse broken promise" grep -qE "dma_fence_token_misuse: kind=broken_promise context=$ctx seqno=6$" <<<"$tr"
 

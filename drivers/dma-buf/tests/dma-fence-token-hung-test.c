@@ -14,6 +14,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 /**
@@ -86,7 +87,8 @@ static int hung_holder_fn(void *data)
 	return 0;
 }
 
-static void hung_to_wq(struct hung_fence *hf)
+/* Not inlined: hung_init() is freed after loading, the stacks name these. */
+static noinline void hung_to_wq(struct hung_fence *hf)
 {
 	struct dma_fence_token tok;
 	struct dma_fence_proof proof;
@@ -97,7 +99,8 @@ static void hung_to_wq(struct hung_fence *hf)
 	dma_fence_proof_end(proof, &hf->base);
 }
 
-static void hung_to_ring(struct hung_fence *hf, struct dma_fence_hw_ring *ring)
+static noinline void hung_to_ring(struct hung_fence *hf,
+				  struct dma_fence_hw_ring *ring)
 {
 	struct dma_fence_token tok;
 	struct dma_fence_proof proof;
@@ -112,7 +115,7 @@ static void hung_to_ring(struct hung_fence *hf, struct dma_fence_hw_ring *ring)
 	dma_fence_proof_end(proof, &hf->base);
 }
 
-static void hung_promise(struct hung_fence *hf)
+static noinline void hung_promise(struct hung_fence *hf)
 {
 	struct dma_fence_token tok;
 
