@@ -67,6 +67,8 @@ check "listing: fence on a ring" has "$ob" "context=$ctx seqno=5 state=on-ring r
 check "listing: promise" has "$ob" "context=$ctx seqno=6 state=promised holder=promise"
 check "listing: signalled fences are gone" count_is 5 "$ob" "context=$ctx "
 check "listing: creation stacks" has "$ob" "	hung_holder_fn+"
+check "listing: a stack starts at the caller of dma_fence_token_begin()" \
+	grep -qE "^	hung_holder_fn\+" <<<"$(grep -A1 "context=$ctx seqno=1 " <<<"$ob")"
 check "listing: creation stack of the promise" has "$ob" "	hung_promise+"
 
 w=$(grep -E 'dma_fence_token: ' "$clean")

@@ -55,7 +55,8 @@
  *   ``wq=``, ``on-ring`` on ring ``ring=``, ``promised``), the path that
  *   holds the guarantee (``holder=token|workqueue|hardware|promise``), the
  *   task that began or runs it, its age and whether the watchdog reported
- *   it; then, indented by a tab, the stack that began the token.
+ *   it; then, indented by a tab, the stack that began the token, from the
+ *   caller of dma_fence_token_begin() down.
  * - ``stats``: one ``name value`` line per counter: tokens created,
  *   discharges per path, opportunistic signals, misuse reports per kind,
  *   promises, ring timeouts and closes, watchdog reports and the record
@@ -65,6 +66,8 @@
 
 #define DFT_OB_HASH_BITS	10
 #define DFT_OB_STACK_DEPTH	16
+/* Bytes from a _THIS_IP_ to the return address of the call after it. */
+#define DFT_OB_CALLER_SLACK	256
 
 static const char * const dft_ob_state_name[] = {
 	[DFT_OB_MUST_SIGNAL] = "must-signal",
@@ -210,14 +213,25 @@ static void dft_ob_free_record(struct dft_obligation *ob)
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
 }
 
-static noinline depot_stack_handle_t dft_ob_save_stack(void)
+/*
+ * Save the stack that begins a token at @ip.  The library's own frames are
+ * dropped: the first one kept is the return address just after @ip, in
+ * the function that called dma_fence_token_begin().  If none is close
+ * enough (an unusual code layout), the whole stack is kept.
+ */
+static noinline depot_stack_handle_t dft_ob_save_stack(unsigned long ip)
 {
-	unsigned long entries[DFT_OB_STACK_DEPTH];
-	unsigned int n;
+	unsigned long entries[DFT_OB_STACK_DEPTH + 4];
+	unsigned int i, n;
 
-	/* Skip this function; the begin backend stays on top. */
 	n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-	return stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
+	for (i = 0; i < n; i++)
+		if (entries[i] > ip && entries[i] - ip <= DFT_OB_CALLER_SLACK)
+			break;
+	if (i == n)
+		i = 0;
+	n = min_t(unsigned int, n - i, DFT_OB_STACK_DEPTH);
+	return stack_depot_save(entries + i, n, GFP_NOWAIT | __GFP_NOWARN);
 }
 
 /*
@@ -233,7 +247,7 @@ void __dft_ob_begin(struct dma_fence *fence, unsigned long ip)
 	if (!READ_ONCE(dft_ob_ready))
 		return;
 	if (!list_empty_careful(&dft_ob_free))
-		stack = dft_ob_save_stack();
+		stack = dft_ob_save_stack(ip);
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
 	ob = dft_ob_find(fence);
