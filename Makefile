@@ -21,8 +21,8 @@ export JOBS
 endif
 export DEMO_JOBS ENGINES HANG_PCT LOST_PCT ERROR_PCT DEPS_PCT TIMEOUT_MS SEED
 
-.PHONY: all check demo selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu simgpu \
-	gates oot provision clean distclean help
+.PHONY: all check demo selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu qemu-obs \
+	simgpu gates oot provision clean distclean help
 
 all: help
 
@@ -59,6 +59,9 @@ qemu:
 
 simgpu:
 	@scripts/simgpu-check.sh
+
+qemu-obs:
+	@scripts/qemu-obs.sh
 
 gates:
 	@scripts/gates.sh

@@ -11,19 +11,21 @@
 #		[--modules "<mod>..."] [--workload "<cmd>"]
 #		[--extra-config <fragment>] [--log <file>] [--timeout <s>]
 #		[--kunit-py <path>] [--name <label>] [--min-tests <n>]
-#		[--files "<src>:<dst>..."]
+#		[--files "<src>:<dst>..."] [--allow-reports <ERE>]
 #
 # --files copies each <src> of the host to <dst> in the initramfs (an
 # absolute path, e.g. a static test binary to /bin/tool).
-#
 # The tree comes from scripts/overlay.sh; all output goes to the build dir.
+# --allow-reports: report lines matching the ERE are expected (a boot that
+# provokes reports on purpose); they are counted apart and the caller must
+# check them itself.
 # Prints "qemu: <name> kunit passed=.. failed=.. skipped=..", "qemu: <name>
 # reports=<n>" and "qemu: <name> result=PASS|FAIL"; exits 0 only on PASS.
 
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tree='' build='' workload='' extra='' log='' kunit_py='' name='' files=''
+tree='' build='' workload='' extra='' log='' kunit_py='' name='' files='' allow=''
 timeout=300 min_tests=1
 modules="dma-fence-tokens dma-fence-token-test"
 
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--name) name=$2 ;;
 	--min-tests) min_tests=$2 ;;
 	--files) files=$2 ;;
+	--allow-reports) allow=$2 ;;
 	*) die "unknown option $1 (see the usage comment in $0)" ;;
 	esac
 	shift 2
@@ -192,6 +195,10 @@ total=$((passed + failed + skipped))
 
 reports_re='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|suspected memory leak|unreferenced object|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking'
 reports=$(grep -nE "$reports_re" "$clean" || true)
+if [ -n "$allow" ]; then
+	say "allowed reports=$(grep -cE -- "$allow" <<<"$reports" || true)"
+	reports=$(grep -vE -- "$allow" <<<"$reports" || true)
+fi
 nreports=$(grep -c . <<<"$reports" || true)
 say "reports=$nreports"
 if [ "$nreports" -gt 0 ]; then

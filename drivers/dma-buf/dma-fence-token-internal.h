@@ -66,9 +66,49 @@ static inline void __dma_fence_token_report(enum dma_fence_token_misuse kind,
 }
 #endif
 
+/**
+ * enum dft_ob_state - where an obligation is, for the tracker's records
+ * @DFT_OB_MUST_SIGNAL: a token holds it (the task that began it)
+ * @DFT_OB_QUEUED: a signalling work item holds it, not started yet
+ * @DFT_OB_RUNNING: the run callback of a signalling work item holds it
+ * @DFT_OB_ON_RING: a hardware ring holds it; the ring's timeout guarantees
+ * @DFT_OB_PROMISED: discharged with a promise
+ */
+enum dft_ob_state {
+	DFT_OB_MUST_SIGNAL,
+	DFT_OB_QUEUED,
+	DFT_OB_RUNNING,
+	DFT_OB_ON_RING,
+	DFT_OB_PROMISED,
+};
+
+struct seq_file;
+
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+/* Obligation records (dma-fence-token-obligation.c). */
+int __dft_ob_init(void);
+void __dft_ob_exit(void);
+void __dft_ob_begin(struct dma_fence *fence, unsigned long ip);
+void __dft_ob_end(struct dma_fence *fence);
+bool __dft_ob_promise(struct dma_fence *fence);
+void __dft_ob_stats(struct dma_fence_token_stats *stats);
+void __dma_fence_obligation_move(struct dma_fence *fence,
+				 enum dft_ob_state state, const char *where);
+void __dma_fence_token_count_ring(bool timeout);
 unsigned int dma_fence_token_watchdog_check(void);
-unsigned int dma_fence_token_set_promise_timeout(unsigned int ms);
+unsigned int dma_fence_token_set_watchdog_ms(unsigned int ms);
+int dma_fence_token_obligations_show(struct seq_file *m, void *unused);
+int dma_fence_token_stats_show(struct seq_file *m, void *unused);
+#else
+static inline void __dma_fence_obligation_move(struct dma_fence *fence,
+					       enum dft_ob_state state,
+					       const char *where)
+{
+}
+
+static inline void __dma_fence_token_count_ring(bool timeout)
+{
+}
 #endif
 
 #endif /* __DMA_FENCE_TOKEN_INTERNAL_H */

@@ -14,6 +14,7 @@
 #include <linux/workqueue.h>
 
 #include "dma-fence-token-internal.h"
+#include <trace/events/dma_fence_token.h>
 
 /**
  * DOC: Hardware hand-off and timeouts
@@ -149,6 +150,7 @@ static unsigned int dft_ring_close_locked(struct dma_fence_hw_ring *ring,
 	if (!ring->closed) {
 		ring->closed = true;
 		ring->closes++;
+		__dma_fence_token_count_ring(false);
 	}
 	cancel_delayed_work(&ring->timeout_work);
 	while (ring->count) {
@@ -163,6 +165,7 @@ static unsigned int dft_ring_close_locked(struct dma_fence_hw_ring *ring,
 	spin_unlock_irqrestore(&ring->lock, *flags);
 	dft_ring_batch_release(&b);
 	spin_lock_irqsave(&ring->lock, *flags);
+	trace_dma_fence_token_ring_close(ring->name, first, total);
 	return total;
 }
 
@@ -200,6 +203,8 @@ static void dft_ring_timeout_fn(struct work_struct *work)
 	spin_lock_irqsave(&ring->lock, flags);
 	if (ring->count && ring->slots[ring->head] == hung && !ring->closed) {
 		ring->timeouts++;
+		__dma_fence_token_count_ring(true);
+		trace_dma_fence_token_timeout(ring->name, hung);
 		dft_ring_close_locked(ring, -ETIMEDOUT, -ECANCELED, &flags);
 	} else if (ring->count && !ring->closed) {
 		/* The interrupt won while the driver's handler ran. */
@@ -306,6 +311,9 @@ int dma_fence_token_to_hw(struct dma_fence_token *tok,
 
 		ring->reserved--;
 		ring->slots[tail] = dma_fence_get(fence);
+		__dma_fence_obligation_move(fence, DFT_OB_ON_RING, ring->name);
+		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_HARDWARE,
+					       ring->name);
 		ring->last_seqno = fence->seqno;
 		if (!ring->count++) {
 			ring->progress_at = jiffies;
@@ -377,6 +385,8 @@ unsigned int dma_fence_hw_ring_complete(struct dma_fence_hw_ring *ring,
 		total += b.n;
 		dft_ring_batch_release(&b);
 	} while (more);
+	if (total)
+		trace_dma_fence_token_complete_batch(ring->name, seqno, total);
 	dma_fence_end_signalling(cookie);
 	return total;
 }

@@ -11,6 +11,7 @@
 #include <linux/workqueue.h>
 
 #include "dma-fence-token-internal.h"
+#include <trace/events/dma_fence_token.h>
 
 /**
  * DOC: Signalling workqueues
@@ -159,6 +160,7 @@ static void dft_work_fn(struct work_struct *base)
 #ifdef CONFIG_LOCKDEP
 	lock_acquire_shared(&q->map, 0, 0, NULL, _THIS_IP_);
 #endif
+	__dma_fence_obligation_move(fence, DFT_OB_RUNNING, q->name);
 	__dma_fence_token_resume(&tok, fence, _THIS_IP_);
 	proof = work->run(work, &tok);
 	__release(&tok);	/* discharged by the callback, checked below */
@@ -219,6 +221,9 @@ static int dft_queue_work(struct dma_fence_token *tok,
 		work->fence = dma_fence_get(fence);
 		work->held = held;
 		list_add_tail(&work->link, &q->pending);
+		__dma_fence_obligation_move(fence, DFT_OB_QUEUED, q->name);
+		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_WORKQUEUE,
+					       q->name);
 		if (!held)
 			queue_work(q->wq, &work->base);
 	}

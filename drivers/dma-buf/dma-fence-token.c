@@ -17,6 +17,12 @@
 
 #include "dma-fence-token-internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/dma_fence_token.h>
+
+EXPORT_TRACEPOINT_SYMBOL_GPL(dma_fence_token_create);
+EXPORT_TRACEPOINT_SYMBOL_GPL(dma_fence_token_discharge);
+
 /**
  * DOC: Overview
  *
@@ -148,12 +154,42 @@
  * - a transfer to a hardware ring without a timeout;
  * - a signalling work item whose run callback returns with its token still
  *   live (the fence is signalled with -ECANCELED);
- * - a promised fence still unsignalled after promise_timeout_ms (the
- *   watchdog reports it once as a broken promise).
+ * - a promised fence still unsignalled after the watchdog limit (reported
+ *   once as a broken promise), and any other obligation still unsignalled
+ *   after that limit (reported once as hung), see "Obligations, watchdog
+ *   and debugfs".
  *
- * Each report also bumps a counter, see dma_fence_token_get_stats().  The
- * recovery signals the fence so that nothing waits forever; the report is
- * still a bug in the driver.
+ * Each report also bumps a counter, see dma_fence_token_get_stats(), and
+ * emits the dma_fence_token_misuse trace event.  The recovery signals the
+ * fence so that nothing waits forever; the report is still a bug in the
+ * driver.
+ */
+
+/**
+ * DOC: Trace events
+ *
+ * The trace system ``dma_fence_token`` (include/trace/events/
+ * dma_fence_token.h) has one event per transition of an obligation, in
+ * every build; without lockdep and the tracker the inline helpers test a
+ * static key and emit the event out of line:
+ *
+ * - ``dma_fence_token_create``: a token was begun (driver, timeline,
+ *   context, seqno).  The token a signalling work item's callback receives
+ *   continues an obligation and is not a creation;
+ * - ``dma_fence_token_discharge``: a token was discharged, with the path
+ *   (signal, promise, workqueue, hardware) and the error it signalled;
+ * - ``dma_fence_token_transfer``: the obligation moved to the signalling
+ *   queue or hardware ring named ``to``;
+ * - ``dma_fence_token_complete_batch``: one dma_fence_hw_ring_complete()
+ *   took ``count`` fences off a ring, up to ``seqno``;
+ * - ``dma_fence_token_timeout``: a ring's timeout fired for a hung fence;
+ * - ``dma_fence_token_ring_close``: a ring was closed, ``count`` pending
+ *   fences signalled, the oldest with ``error``;
+ * - ``dma_fence_token_misuse``: the tracker reported a misuse, by kind
+ *   (only with CONFIG_DMA_FENCE_TOKEN_DEBUG, which detects them).
+ *
+ * Record them with trace-cmd (``trace-cmd record -e dma_fence_token``) or
+ * through tracefs: ``echo 1 > /sys/kernel/tracing/events/dma_fence_token/enable``.
  */
 
 #ifdef CONFIG_LOCKDEP
@@ -203,7 +239,6 @@ static void dft_section_close(struct dma_fence_token *tok)
 
 #define DFT_STATE_LIVE	0x4c495645u
 #define DFT_STATE_DONE	0x444f4e45u
-#define DFT_PROMISE_SLOTS	256
 
 static const char * const dft_misuse_name[DMA_FENCE_TOKEN_MISUSE_COUNT] = {
 	[DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE] = "leaked token (scope left or begun again while live)",
@@ -215,52 +250,20 @@ static const char * const dft_misuse_name[DMA_FENCE_TOKEN_MISUSE_COUNT] = {
 	[DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE] =
 		"second guaranteed signalling path for one fence",
 	[DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT] = "transfer to hardware without a timeout",
+	[DMA_FENCE_TOKEN_MISUSE_HUNG] = "hung obligation (fence not signalled in time)",
 };
 
 static atomic_long_t dft_created;
 static atomic_long_t dft_discharged[DMA_FENCE_TOKEN_PATH_COUNT];
 static atomic_long_t dft_opportunistic;
 static atomic_long_t dft_misuse[DMA_FENCE_TOKEN_MISUSE_COUNT];
-static atomic_long_t dft_promises_kept;
-static atomic_long_t dft_promises_untracked;
-
-/**
- * struct dft_promise - watchdog slot for one promised fence
- * @cb: fence callback that marks the promise kept
- * @fence: the promised fence, referenced while the slot is in use
- * @since: jiffies when the promise was made
- * @created_at: where the promising token was begun
- * @in_use: slot holds @fence; protected by dft_promise_lock
- * @done: @fence signalled, reference not yet dropped; protected by
- *	dft_promise_lock
- * @reported: reported as broken once already; protected by dft_promise_lock
- */
-struct dft_promise {
-	struct dma_fence_cb cb;
-	struct dma_fence *fence;
-	unsigned long since;
-	unsigned long created_at;
-	bool in_use;
-	bool done;
-	bool reported;
-};
-
-static struct dft_promise dft_promises[DFT_PROMISE_SLOTS];
-static DEFINE_SPINLOCK(dft_promise_lock);
-static void dft_watchdog_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(dft_watchdog, dft_watchdog_fn);
-
-static unsigned int promise_timeout_ms = 10000;
-module_param(promise_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(promise_timeout_ms,
-		 "Report a promised fence still unsignalled after this many ms (default 10000)");
-
 static const struct debug_obj_descr dft_debug_descr;
 
 static void dft_warn(enum dma_fence_token_misuse kind, struct dma_fence *fence,
 		     unsigned long created_at)
 {
 	atomic_long_inc(&dft_misuse[kind]);
+	trace_dma_fence_token_misuse(kind, fence);
 	if (fence)
 		WARN(1, "dma_fence_token: %s: fence %s:%s context %llu seqno %llu, token begun at %pS\n",
 		     dft_misuse_name[kind], fence->ops->get_driver_name(fence),
@@ -283,6 +286,7 @@ static void dft_warn_stale(enum dma_fence_token_misuse kind,
 			   struct dma_fence_token *tok)
 {
 	atomic_long_inc(&dft_misuse[kind]);
+	trace_dma_fence_token_misuse(kind, NULL);
 	WARN(1, "dma_fence_token: %s: fence %p (already discharged), token begun at %pS\n",
 	     dft_misuse_name[kind], tok->fence, (void *)tok->created_at);
 }
@@ -390,6 +394,7 @@ void __dma_fence_guarantee_end(struct dma_fence *fence)
 {
 	debug_object_deactivate(fence, &dft_guarantee_descr);
 	debug_object_free(fence, &dft_guarantee_descr);
+	__dft_ob_end(fence);
 }
 
 /*
@@ -411,154 +416,6 @@ static bool dft_discharge(struct dma_fence_token *tok,
 	return true;
 }
 
-static void dft_promise_signalled(struct dma_fence *fence,
-				  struct dma_fence_cb *cb)
-{
-	struct dft_promise *p = container_of(cb, struct dft_promise, cb);
-	unsigned long flags;
-
-	spin_lock_irqsave(&dft_promise_lock, flags);
-	if (!p->reported)
-		atomic_long_inc(&dft_promises_kept);
-	p->done = true;
-	spin_unlock_irqrestore(&dft_promise_lock, flags);
-	__dma_fence_guarantee_end(fence);
-
-	/*
-	 * The reference cannot be dropped here: the signaller may still touch
-	 * the fence after its callbacks.  The watchdog drops it.
-	 */
-	mod_delayed_work(system_wq, &dft_watchdog, 0);
-}
-
-static void dft_promise_track(struct dma_fence *fence, unsigned long created_at)
-{
-	struct dft_promise *p = NULL;
-	unsigned long flags;
-	unsigned int i;
-
-	spin_lock_irqsave(&dft_promise_lock, flags);
-	for (i = 0; i < DFT_PROMISE_SLOTS; i++) {
-		if (!dft_promises[i].in_use) {
-			p = &dft_promises[i];
-			p->in_use = true;
-			p->done = false;
-			p->reported = false;
-			p->fence = dma_fence_get(fence);
-			p->since = jiffies;
-			p->created_at = created_at;
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&dft_promise_lock, flags);
-
-	if (!p) {
-		/* Nobody can watch this promise: drop its guarantee now. */
-		atomic_long_inc(&dft_promises_untracked);
-		__dma_fence_guarantee_end(fence);
-		return;
-	}
-	if (dma_fence_add_callback(fence, &p->cb, dft_promise_signalled))
-		dft_promise_signalled(fence, &p->cb);	/* already signalled */
-	else
-		queue_delayed_work(system_wq, &dft_watchdog,
-				   msecs_to_jiffies(READ_ONCE(promise_timeout_ms)));
-}
-
-/* Returns the number of promises newly reported as broken. */
-static unsigned int dft_watchdog_scan(void)
-{
-	unsigned long limit = msecs_to_jiffies(READ_ONCE(promise_timeout_ms));
-	struct dma_fence *put[16];
-	unsigned int nput, i, reported = 0;
-	bool pending;
-	unsigned long flags;
-
-again:
-	nput = 0;
-	pending = false;
-	spin_lock_irqsave(&dft_promise_lock, flags);
-	for (i = 0; i < DFT_PROMISE_SLOTS; i++) {
-		struct dft_promise *p = &dft_promises[i];
-
-		if (!p->in_use)
-			continue;
-		if (p->done) {
-			if (nput == ARRAY_SIZE(put))
-				continue;
-			put[nput++] = p->fence;
-			p->fence = NULL;
-			p->in_use = false;
-			continue;
-		}
-		if (!p->reported && time_after_eq(jiffies, p->since + limit)) {
-			p->reported = true;
-			reported++;
-			dft_warn(DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE, p->fence,
-				 p->created_at);
-		}
-		if (!p->reported)
-			pending = true;
-	}
-	spin_unlock_irqrestore(&dft_promise_lock, flags);
-
-	for (i = 0; i < nput; i++)
-		dma_fence_put(put[i]);
-	if (nput == ARRAY_SIZE(put))
-		goto again;
-	if (pending)
-		queue_delayed_work(system_wq, &dft_watchdog, limit ? limit : 1);
-	return reported;
-}
-
-static void dft_watchdog_fn(struct work_struct *work)
-{
-	dft_watchdog_scan();
-}
-
-/**
- * dma_fence_token_watchdog_check - run the promise watchdog now
- *
- * Context: process context.
- * Return: the number of promises newly reported as broken.
- */
-unsigned int dma_fence_token_watchdog_check(void)
-{
-	return dft_watchdog_scan();
-}
-EXPORT_SYMBOL_IF_KUNIT(dma_fence_token_watchdog_check);
-
-/**
- * dma_fence_token_set_promise_timeout - change the promise watchdog limit
- * @ms: new limit in milliseconds
- *
- * Context: any context.
- * Return: the previous limit.
- */
-unsigned int dma_fence_token_set_promise_timeout(unsigned int ms)
-{
-	return xchg(&promise_timeout_ms, ms);
-}
-EXPORT_SYMBOL_IF_KUNIT(dma_fence_token_set_promise_timeout);
-
-static void dft_promises_release(void)
-{
-	unsigned int i;
-
-	cancel_delayed_work_sync(&dft_watchdog);
-	for (i = 0; i < DFT_PROMISE_SLOTS; i++) {
-		struct dft_promise *p = &dft_promises[i];
-
-		if (!p->in_use)
-			continue;
-		/* The callback lives in this module: unhook it first. */
-		if (dma_fence_remove_callback(p->fence, &p->cb))
-			__dma_fence_guarantee_end(p->fence);
-		dma_fence_put(p->fence);
-		p->in_use = false;
-	}
-}
-
 /**
  * dma_fence_token_get_stats - read the tracker's counters
  * @stats: filled with a snapshot of the counters
@@ -567,7 +424,6 @@ static void dft_promises_release(void)
  */
 void dma_fence_token_get_stats(struct dma_fence_token_stats *stats)
 {
-	unsigned long flags;
 	unsigned int i;
 
 	memset(stats, 0, sizeof(*stats));
@@ -577,14 +433,7 @@ void dma_fence_token_get_stats(struct dma_fence_token_stats *stats)
 	stats->opportunistic = atomic_long_read(&dft_opportunistic);
 	for (i = 0; i < DMA_FENCE_TOKEN_MISUSE_COUNT; i++)
 		stats->misuse[i] = atomic_long_read(&dft_misuse[i]);
-	stats->promises_kept = atomic_long_read(&dft_promises_kept);
-	stats->promises_untracked = atomic_long_read(&dft_promises_untracked);
-
-	spin_lock_irqsave(&dft_promise_lock, flags);
-	for (i = 0; i < DFT_PROMISE_SLOTS; i++)
-		if (dft_promises[i].in_use && !dft_promises[i].done)
-			stats->promises_pending++;
-	spin_unlock_irqrestore(&dft_promise_lock, flags);
+	__dft_ob_stats(stats);
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_get_stats);
 
@@ -615,13 +464,21 @@ void __dma_fence_proof_end(struct dma_fence_proof proof, struct dma_fence *fence
 }
 EXPORT_SYMBOL_GPL(__dma_fence_proof_end);
 
-#else /* !CONFIG_DMA_FENCE_TOKEN_DEBUG */
-
-static inline void dft_promises_release(void)
-{
-}
-
 #endif /* CONFIG_DMA_FENCE_TOKEN_DEBUG */
+
+/* Out-of-line halves of the trace points in the inline helpers. */
+void __dma_fence_token_trace_create(struct dma_fence *fence)
+{
+	trace_dma_fence_token_create(fence);
+}
+EXPORT_SYMBOL_GPL(__dma_fence_token_trace_create);
+
+void __dma_fence_token_trace_discharge(struct dma_fence *fence,
+				       enum dma_fence_token_path path, int error)
+{
+	trace_dma_fence_token_discharge(fence, path, error);
+}
+EXPORT_SYMBOL_GPL(__dma_fence_token_trace_discharge);
 
 #if DMA_FENCE_TOKEN_CHECKED
 
@@ -638,11 +495,16 @@ static void dft_begin(struct dma_fence_token *tok, struct dma_fence *fence,
 	dft_track_start(tok);
 	atomic_long_inc(&dft_created);
 	dma_fence_get(fence);
-	if (new_guarantee && fence)
+	if (new_guarantee && fence) {
 		dft_guarantee_start(fence);
+		/* Before the section opens: may save a stack (GFP_NOWAIT). */
+		__dft_ob_begin(fence, ip);
+	}
 #endif
 	WARN_ON_ONCE(!fence);
 	tok->fence = fence;
+	if (new_guarantee && fence)
+		trace_dma_fence_token_create(fence);
 	dft_section_open(tok);
 }
 
@@ -680,6 +542,8 @@ struct dma_fence_proof __dma_fence_token_signal(struct dma_fence_token *tok,
 #endif
 	/* Signal inside the section: the callbacks are signalling code. */
 	if (fence) {
+		trace_dma_fence_token_discharge(fence, DMA_FENCE_TOKEN_PATH_SIGNAL,
+						error);
 		__dma_fence_signal_error(fence, error);
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 		__dma_fence_guarantee_end(fence);
@@ -701,9 +565,12 @@ struct dma_fence_proof __dma_fence_token_promise(struct dma_fence_token *tok)
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 	if (!dft_discharge(tok, DMA_FENCE_TOKEN_PATH_PROMISE))
 		return __dma_fence_proof_make(fence);
-	if (fence)
-		dft_promise_track(fence, tok->created_at);
+	/* Unwatched (no record): the guarantee ends here. */
+	if (fence && !__dft_ob_promise(fence))
+		__dma_fence_guarantee_end(fence);
 #endif
+	if (fence)
+		trace_dma_fence_token_discharge(fence, DMA_FENCE_TOKEN_PATH_PROMISE, 0);
 	dft_section_close(tok);
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 	dma_fence_put(fence);
@@ -742,6 +609,8 @@ struct dma_fence_proof __dma_fence_token_transfer(struct dma_fence_token *tok,
 	if (!dft_discharge(tok, path))
 		return __dma_fence_proof_make(fence);
 #endif
+	if (fence)
+		trace_dma_fence_token_discharge(fence, path, 0);
 #if DMA_FENCE_TOKEN_CHECKED
 	dft_section_close(tok);
 #endif
@@ -790,12 +659,18 @@ static int __init dma_fence_token_init(void)
 	BUILD_BUG_ON(!DMA_FENCE_TOKEN_CHECKED &&
 		     sizeof(struct dma_fence_token) != sizeof(struct dma_fence *));
 	BUILD_BUG_ON(sizeof(struct dma_fence_proof) != sizeof(struct dma_fence *));
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	return __dft_ob_init();
+#else
 	return 0;
+#endif
 }
 
 static void __exit dma_fence_token_exit(void)
 {
-	dft_promises_release();
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
+	__dft_ob_exit();
+#endif
 }
 
 module_init(dma_fence_token_init);

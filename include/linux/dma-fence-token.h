@@ -14,6 +14,7 @@
 #include <linux/err.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/tracepoint-defs.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -67,6 +68,9 @@ enum dma_fence_token_path {
  *	guarantee of a fence while another still held it
  * @DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT: a fence was handed to a hardware ring
  *	that has no timeout, so nothing guarantees its signal
+ * @DMA_FENCE_TOKEN_MISUSE_HUNG: an obligation held by a token, a signalling
+ *	work item or a hardware ring was still not discharged after the
+ *	watchdog limit
  * @DMA_FENCE_TOKEN_MISUSE_COUNT: number of kinds, not a kind
  */
 enum dma_fence_token_misuse {
@@ -78,6 +82,7 @@ enum dma_fence_token_misuse {
 	DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE,
 	DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE,
 	DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT,
+	DMA_FENCE_TOKEN_MISUSE_HUNG,
 	DMA_FENCE_TOKEN_MISUSE_COUNT
 };
 
@@ -134,6 +139,13 @@ struct dma_fence_proof {
  * @promises_pending: promises whose fence is not signalled yet
  * @promises_kept: promises whose fence was signalled before the limit
  * @promises_untracked: promises the watchdog had no free slot for
+ * @promises_broken: promises reported by the watchdog
+ * @timeouts: hardware ring timeouts that closed a ring
+ * @ring_closes: hardware rings closed (timeout, fault, teardown)
+ * @watchdog_reports: obligations the watchdog reported as hung or broken
+ * @obligations_live: obligations with a record (see the debugfs DOC section)
+ * @obligations_records: size of the preallocated record pool
+ * @untracked: obligations begun while every record was in use
  *
  * All zero unless CONFIG_DMA_FENCE_TOKEN_DEBUG is enabled.
  */
@@ -145,7 +157,25 @@ struct dma_fence_token_stats {
 	u64 promises_pending;
 	u64 promises_kept;
 	u64 promises_untracked;
+	u64 promises_broken;
+	u64 timeouts;
+	u64 ring_closes;
+	u64 watchdog_reports;
+	u64 obligations_live;
+	u64 obligations_records;
+	u64 untracked;
 };
+
+/*
+ * Trace events (include/trace/events/dma_fence_token.h).  Without lockdep
+ * and the tracker, begin and signal are inline: there a tracepoint costs a
+ * static key test, and the event is emitted out of line.
+ */
+DECLARE_TRACEPOINT(dma_fence_token_create);
+DECLARE_TRACEPOINT(dma_fence_token_discharge);
+void __dma_fence_token_trace_create(struct dma_fence *fence);
+void __dma_fence_token_trace_discharge(struct dma_fence *fence,
+				       enum dma_fence_token_path path, int error);
 
 #if DMA_FENCE_TOKEN_CHECKED
 void __dma_fence_token_begin(struct dma_fence_token *tok,
@@ -237,6 +267,8 @@ static __always_inline void dma_fence_token_begin(struct dma_fence_token *tok,
 #else
 	WARN_ON_ONCE(!fence);
 	tok->fence = fence;
+	if (tracepoint_enabled(dma_fence_token_create) && fence)
+		__dma_fence_token_trace_create(fence);
 #endif
 }
 
@@ -264,7 +296,11 @@ dma_fence_token_signal(struct dma_fence_token *tok, int error)
 #else
 	if (unlikely(!tok->fence))
 		return __dma_fence_proof_make(NULL);
-	__dma_fence_signal_error(tok->fence, __dma_fence_token_error(error));
+	error = __dma_fence_token_error(error);
+	if (tracepoint_enabled(dma_fence_token_discharge))
+		__dma_fence_token_trace_discharge(tok->fence,
+						  DMA_FENCE_TOKEN_PATH_SIGNAL, error);
+	__dma_fence_signal_error(tok->fence, error);
 	return __dma_fence_proof_make(tok->fence);
 #endif
 }
@@ -291,6 +327,9 @@ dma_fence_token_promise(struct dma_fence_token *tok)
 #if DMA_FENCE_TOKEN_CHECKED
 	return __dma_fence_token_promise(tok);
 #else
+	if (tracepoint_enabled(dma_fence_token_discharge) && tok->fence)
+		__dma_fence_token_trace_discharge(tok->fence,
+						  DMA_FENCE_TOKEN_PATH_PROMISE, 0);
 	return __dma_fence_proof_make(tok->fence);
 #endif
 }

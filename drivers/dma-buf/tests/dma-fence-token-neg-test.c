@@ -326,17 +326,45 @@ static void dft_neg_broken_promise(struct kunit *test)
 	unsigned int old;
 
 	dft_need_tracker(test);
-	old = dma_fence_token_set_promise_timeout(0);
 	dma_fence_token_begin(&tok, dft_f(test));
 	dma_fence_proof_end(dma_fence_token_promise(&tok), dft_f(test));
+	/* Lowered once promised: the token itself is not reported as hung. */
+	old = dma_fence_token_set_watchdog_ms(0);
 	/* The watchdog work may have run already: check the counter. */
 	dma_fence_token_watchdog_check();
-	dma_fence_token_set_promise_timeout(old);
+	dma_fence_token_set_watchdog_ms(old);
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE);
 	/* Reported once only. */
 	KUNIT_EXPECT_EQ(test, dma_fence_token_watchdog_check(), 0);
 	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(dft_f(test), -ETIMEDOUT));
 	dft_expect_fence(test, -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/*
+ * Misuse: a token held past the watchdog limit.  The report names the
+ * holder and the stack that began the token (this function).
+ */
+static void dft_neg_hung_obligation(struct kunit *test)
+{
+	struct dft_neg *n = test->priv;
+	struct dma_fence_token_stats now;
+	struct dma_fence_token tok;
+	unsigned int old;
+
+	dft_need_tracker(test);
+	dma_fence_token_begin(&tok, dft_f(test));
+	old = dma_fence_token_set_watchdog_ms(0);
+	dma_fence_token_watchdog_check();
+	dma_fence_token_set_watchdog_ms(old);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_HUNG);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_watchdog_check(), 0);
+	dma_fence_token_get_stats(&now);
+	KUNIT_EXPECT_EQ(test, now.watchdog_reports, n->before.watchdog_reports + 1);
+	KUNIT_EXPECT_EQ(test, now.promises_broken, n->before.promises_broken);
+	/* Late, but the holder still signals: the fence ends normally. */
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dft_expect_fence(test, 1);
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 }
 
@@ -675,6 +703,7 @@ static struct kunit_case dft_neg_cases[] = {
 	KUNIT_CASE(dft_neg_use_after_discharge),
 	KUNIT_CASE(dft_neg_wrong_fence),
 	KUNIT_CASE(dft_neg_broken_promise),
+	KUNIT_CASE(dft_neg_hung_obligation),
 	{}
 };
 
