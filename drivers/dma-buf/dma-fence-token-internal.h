@@ -17,6 +17,25 @@ void __dma_fence_token_settle(struct dma_fence_token *tok,
 void __dma_fence_token_might_wait(void);
 
 /*
+ * A transfer makes the caller's fence depend on the items of a signalling
+ * queue: tell lockdep, so that a lock the caller holds and an item takes
+ * closes a cycle.  Only with interrupts enabled: under an irq-safe lock or
+ * in an interrupt the queue's map would look irq-unsafe against
+ * dma_fence_signal_wq_fini() and lockdep would report an inversion that no
+ * transfer can cause (a transfer never waits).  This matches the signalling
+ * section, which is only opened in process context.
+ */
+static inline void __dma_fence_token_depend_on_queue(struct dma_fence_signal_wq *q)
+{
+#ifdef CONFIG_LOCKDEP
+	if (irqs_disabled())
+		return;
+	lock_map_acquire_read(&q->map);
+	lock_map_release(&q->map);
+#endif
+}
+
+/*
  * A transfer that cannot take place: a token that is not live (@fence is
  * %NULL; the tracker reported it) gets a %NULL proof, a live one is
  * discharged by signalling its fence with -ECANCELED.  Returns @ret.

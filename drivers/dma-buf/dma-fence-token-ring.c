@@ -333,10 +333,7 @@ int dma_fence_token_to_hw(struct dma_fence_token *tok,
 		return __dma_fence_token_refuse(tok, fence, proof, ret);
 
 	/* The fence now depends on the ring's timeout work. */
-#ifdef CONFIG_LOCKDEP
-	lock_map_acquire_read(&ring->wq->map);
-	lock_map_release(&ring->wq->map);
-#endif
+	__dma_fence_token_depend_on_queue(ring->wq);
 	*proof = __dma_fence_token_transfer(tok, DMA_FENCE_TOKEN_PATH_HARDWARE);
 	return 0;
 }

@@ -41,6 +41,8 @@
  *   allowed to close a cycle of its own: a chain of items that hands a
  *   fence from queue A to B and another from B to A is correct and stays
  *   silent.  Waiting for a queue (flush, fini) takes the map exclusively.
+ *   A transfer with interrupts off does not touch the map, for the reason
+ *   the token opens no section there (see the token lifecycle).
  * - Never flush a signalling queue or cancel_work_sync() one of its items
  *   from a signalling section: that waits for fences.  The kernel's
  *   workqueue annotations report it.  dma_fence_signal_wq_fini() flushes,
@@ -205,10 +207,7 @@ static int dft_queue_work(struct dma_fence_token *tok,
 	if (!fence)
 		return __dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
 
-#ifdef CONFIG_LOCKDEP
-	lock_map_acquire_read(&q->map);
-	lock_map_release(&q->map);
-#endif
+	__dma_fence_token_depend_on_queue(q);
 
 	spin_lock_irqsave(&q->lock, flags);
 	if (q->dead || !q->wq) {

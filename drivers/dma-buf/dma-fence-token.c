@@ -118,10 +118,13 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(dma_fence_token_discharge);
  * dma_fence_token_fence().  Discharging returns a proof and leaves the token
  * discharged; it may then be begun again for another fence.
  *
- * In atomic context (hard or soft interrupt, spinlock held on kernels that
- * count preemption) dma_fence_begin_signalling() does nothing, and neither
- * does the token's section; there the might_sleep() and reclaim checks of
- * the kernel catch blocking calls instead.
+ * In atomic context (hard or soft interrupt, interrupts off, spinlock held
+ * on kernels that count preemption) the token opens no section; there the
+ * might_sleep() and reclaim checks of the kernel catch blocking calls
+ * instead.  With interrupts off this is on purpose even where lockdep could
+ * tell: an irq-safe lock may be held (a driver that submits under the lock
+ * its interrupt handler takes), and a section under it would make
+ * dma_fence_map look irq-unsafe against that lock.
  *
  * Static checking: every discharge is __must_check and the helpers carry
  * sparse context annotations, so sparse warns about a function that leaves
@@ -213,10 +216,14 @@ static void dft_section_open(struct dma_fence_token *tok)
 #ifdef CONFIG_LOCKDEP
 	tok->section_open = false;
 	/*
-	 * Cookie true: nested in another section, or atomic context where
-	 * lockdep cannot tell a section from an interrupt; nothing to do.
+	 * Interrupts off: an irq-safe lock may be held, and a section opened
+	 * under it would make dma_fence_map look irq-unsafe against it (on
+	 * kernels without a preempt count, dma_fence_begin_signalling() cannot
+	 * see the lock).  Cookie true: nested in another section, or atomic
+	 * context where lockdep cannot tell a section from an interrupt.
+	 * Either way there is nothing to do.
 	 */
-	if (dma_fence_begin_signalling())
+	if (irqs_disabled() || dma_fence_begin_signalling())
 		return;
 	lock_map_acquire(&dma_fence_token_lockdep_map);
 	tok->section_open = true;

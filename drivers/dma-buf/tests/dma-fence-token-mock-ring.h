@@ -63,6 +63,8 @@ struct mock_job {
  * @timedout: times the driver's timeout handler ran
  * @timedout_hook: extra work for the timeout handler (tests)
  * @irq_hook: extra work for the interrupt handler (tests), hard irq context
+ * @submit_lock: if set, taken with interrupts off around the transfer, as a
+ *	driver that submits under an irq-safe lock does
  */
 struct mock_ring {
 	struct dma_fence_signal_wq wq;
@@ -73,6 +75,7 @@ struct mock_ring {
 	atomic_t timedout;
 	void (*timedout_hook)(struct mock_ring *mr, struct dma_fence *hung);
 	void (*irq_hook)(struct mock_job *job);
+	spinlock_t *submit_lock;
 };
 
 static inline const char *mock_job_driver_name(struct dma_fence *f)
@@ -172,6 +175,7 @@ static inline struct mock_job *mock_job_submit(struct mock_ring *mr,
 	struct dma_fence_token tok;
 	struct dma_fence_proof proof;
 	struct mock_job *job;
+	unsigned long flags = 0;
 
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
 	if (!job)
@@ -191,9 +195,13 @@ static inline struct mock_job *mock_job_submit(struct mock_ring *mr,
 		return job;
 	}
 	/* From here on the fence is published: the ring owes its signal. */
+	if (mr->submit_lock)
+		spin_lock_irqsave(mr->submit_lock, flags);
 	dma_fence_token_begin(&tok, &job->base);
 	*ret = dma_fence_token_to_hw(&tok, &mr->ring, &proof);
 	dma_fence_proof_end(proof, &job->base);
+	if (mr->submit_lock)
+		spin_unlock_irqrestore(mr->submit_lock, flags);
 	return job;
 }
 

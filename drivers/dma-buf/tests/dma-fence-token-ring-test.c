@@ -397,6 +397,43 @@ static void ring_reserve(struct kunit *test)
 	ring_expect_clean(test);
 }
 
+static DEFINE_SPINLOCK(ring_irqsafe_lock);
+
+/* Interrupt hook: the lock is taken in hard irq context, lockdep learns. */
+static void ring_irqsafe_hook(struct mock_job *job)
+{
+	spin_lock(&ring_irqsafe_lock);
+	spin_unlock(&ring_irqsafe_lock);
+}
+
+/*
+ * Scenario: a driver submits under a lock that its interrupt handler takes
+ * too (irq-safe), then tears the ring and its queue down.  The transfer
+ * runs with interrupts off, which must not make lockdep see the queue as
+ * irq-unsafe against teardown: nothing may be reported.
+ */
+static void ring_submit_irqs_off(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job[2];
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "irqsafe", 8, 10 * HZ), 0);
+	t->mr.irq_hook = ring_irqsafe_hook;
+	job[0] = ring_submit(test, &t->mr, MOCK_OK);
+	mock_job_irq(job[0], 1000);
+	ring_expect(test, job[0], 1);
+
+	t->mr.submit_lock = &ring_irqsafe_lock;
+	job[1] = ring_submit(test, &t->mr, MOCK_OK);
+	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, job[1]->base.seqno, 0), 1);
+	ring_expect(test, job[1], 1);
+
+	mock_ring_fini(&t->mr);
+	mock_job_put(job[0]);
+	mock_job_put(job[1]);
+	ring_expect_clean(test);
+}
+
 static void ring_dump_hook(struct mock_ring *mr, struct dma_fence *hung)
 {
 	void *small = dma_fence_hw_ring_dump_alloc(&mr->ring, 4096);
@@ -438,6 +475,7 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_close_reopen),
 	KUNIT_CASE(ring_reserve),
 	KUNIT_CASE(ring_coredump),
+	KUNIT_CASE(ring_submit_irqs_off),
 	KUNIT_CASE(ring_teardown_race),
 	KUNIT_CASE(ring_irq_timeout_race),
 	KUNIT_CASE(ring_stress_hangs),
