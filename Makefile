@@ -7,6 +7,8 @@
 #                module boot in QEMU; ends with "check: N passed, M failed"
 #   make demo    boot the lockdep kernel in QEMU with the library and run
 #                its suites and workload, print a short report
+#   make bench   the token layer against raw dma_fence calls, on a
+#                production and a lockdep kernel in QEMU; prints the tables
 #
 # Variables: BUILD (build output, default ./build), KSRC_CACHE (extracted
 # linux-source-6.1, default $(BUILD)/cache), JOBS (default: nproc).
@@ -18,19 +20,22 @@ ifdef JOBS
 export JOBS
 endif
 
-.PHONY: all check demo selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu gates \
+.PHONY: all check demo bench selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu gates \
 	oot provision clean distclean help
 
 all: help
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 check:
 	@scripts/check.sh
 
 demo:
 	@scripts/demo.sh
+
+bench:
+	@scripts/bench.sh
 
 provision:
 	@scripts/provision.sh $(KSRC_CACHE)
@@ -65,7 +70,7 @@ oot:
 	@scripts/oot-build.sh
 
 clean:
-	rm -rf $(BUILD)/kunit-* $(BUILD)/x86-mod $(BUILD)/oot-debian $(BUILD)/logs
+	rm -rf $(BUILD)/kunit-* $(BUILD)/x86-mod $(BUILD)/x86-prod $(BUILD)/oot-debian $(BUILD)/logs
 
 distclean:
 	rm -rf $(BUILD)

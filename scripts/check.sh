@@ -11,7 +11,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-all=(kunit-um kunit-x86_64 gates qemu)
+all=(kunit-um kunit-x86_64 gates qemu bench)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
 
@@ -41,6 +41,7 @@ for s in "${stages[@]}"; do
 	kunit-x86_64)	run_stage "$s" "$PROJ/scripts/kunit.sh" x86_64 positive negative ;;
 	gates)		run_stage "$s" "$PROJ/scripts/gates.sh" ;;
 	qemu)		run_stage "$s" "$PROJ/scripts/qemu-check.sh" ;;
+	bench)		run_stage "$s" "$PROJ/scripts/bench.sh" --short ;;
 	*)		log "unknown stage $s"; echo "stage: $s passed=0 failed=1" >>"$summary" ;;
 	esac
 done

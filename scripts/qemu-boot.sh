@@ -11,15 +11,18 @@
 #		[--modules "<mod>..."] [--workload "<cmd>"]
 #		[--extra-config <fragment>] [--log <file>] [--timeout <s>]
 #		[--kunit-py <path>] [--name <label>] [--min-tests <n>]
+#		[--modprobe-conf "<line>..."]
 #
 # The tree comes from scripts/overlay.sh; all output goes to the build dir.
+# --modprobe-conf lines go to the guest's /etc/modprobe.d (for example
+# "options <module> <param>=<value>"), so module parameters reach modprobe.
 # Prints "qemu: <name> kunit passed=.. failed=.. skipped=..", "qemu: <name>
 # reports=<n>" and "qemu: <name> result=PASS|FAIL"; exits 0 only on PASS.
 
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tree='' build='' workload='' extra='' log='' kunit_py='' name=''
+tree='' build='' workload='' extra='' log='' kunit_py='' name='' mconf=''
 timeout=300 min_tests=1
 modules="dma-fence-tokens dma-fence-token-test"
 
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--kunit-py) kunit_py=$2 ;;
 	--name) name=$2 ;;
 	--min-tests) min_tests=$2 ;;
+	--modprobe-conf) mconf=$2 ;;
 	*) die "unknown option $1 (see the usage comment in $0)" ;;
 	esac
 	shift 2
@@ -88,6 +92,16 @@ if [ -n "$missing" ]; then
 	echo "$missing" >&2
 	exit 2
 fi
+# "# CONFIG_X is not set" in the fragment must leave X off (not selected
+# back on by another option).
+still_set=$(sed -nE 's/^# (CONFIG_[A-Za-z0-9_]+) is not set$/^\1=/p' "$frag" |
+	grep -f - "$build/.config" || true)
+if [ -n "$still_set" ]; then
+	echo "qemu-boot: these options the fragment turns off are still on in" \
+		"$build/.config (selected by another option):" >&2
+	echo "$still_set" >&2
+	exit 2
+fi
 
 # --- Build.
 say "building bzImage and modules (log: $build/make.log)"
@@ -107,6 +121,10 @@ install -m 755 "$root/tests/initramfs-init.sh" "$rd/init"
 # shellcheck disable=SC2086 # one module per word
 printf '%s\n' $modules >"$rd/etc/qemu-boot/modules"
 [ -z "$workload" ] || printf '%s\n' "$workload" >"$rd/etc/qemu-boot/workload"
+if [ -n "$mconf" ]; then
+	mkdir -p "$rd/etc/modprobe.d"
+	printf '%s\n' "$mconf" >"$rd/etc/modprobe.d/qemu-boot.conf"
+fi
 "${kmake[@]}" INSTALL_MOD_PATH="$rd" INSTALL_MOD_STRIP=1 modules_install \
 	>>"$build/make.log" 2>&1 || { tail -n 20 "$build/make.log"; die "modules_install failed"; }
 kver=$(cat "$build/include/config/kernel.release")
