@@ -11,18 +11,19 @@
 #		[--modules "<mod>..."] [--workload "<cmd>"]
 #		[--extra-config <fragment>] [--log <file>] [--timeout <s>]
 #		[--kunit-py <path>] [--name <label>] [--min-tests <n>]
-#		[--modprobe-conf "<line>..."]
+#		[--modprobe-conf "<line>..."] [--append "<kernel args>"]
 #
 # The tree comes from scripts/overlay.sh; all output goes to the build dir.
 # --modprobe-conf lines go to the guest's /etc/modprobe.d (for example
-# "options <module> <param>=<value>"), so module parameters reach modprobe.
+# "options <module> <param>=<value>"), so module parameters reach modprobe;
+# --append adds to the kernel command line.
 # Prints "qemu: <name> kunit passed=.. failed=.. skipped=..", "qemu: <name>
 # reports=<n>" and "qemu: <name> result=PASS|FAIL"; exits 0 only on PASS.
 
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tree='' build='' workload='' extra='' log='' kunit_py='' name='' mconf=''
+tree='' build='' workload='' extra='' log='' kunit_py='' name='' mconf='' append=''
 timeout=300 min_tests=1
 modules="dma-fence-tokens dma-fence-token-test"
 
@@ -42,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--name) name=$2 ;;
 	--min-tests) min_tests=$2 ;;
 	--modprobe-conf) mconf=$2 ;;
+	--append) append=$2 ;;
 	*) die "unknown option $1 (see the usage comment in $0)" ;;
 	esac
 	shift 2
@@ -137,7 +139,7 @@ depmod -b "$rd" "$kver"
 # --- Boot.  The guest reboots at the end; -no-reboot turns that into an exit.
 qemu=(qemu-system-x86_64 -smp 2 -m 1G -nographic -no-reboot
 	-kernel "$build/arch/x86/boot/bzImage" -initrd "$build/initramfs.cpio.gz"
-	-append "console=ttyS0 panic=-1 printk.devkmsg=on")
+	-append "console=ttyS0 panic=-1 printk.devkmsg=on${append:+ $append}")
 [ ! -e /usr/share/qemu/qboot.rom ] || qemu+=(-bios qboot.rom)
 accel=TCG
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
@@ -198,7 +200,7 @@ total=$((passed + failed + skipped))
 [ "$total" -ge "$min_tests" ] || errors+=("$total KUnit tests ran, expected at least $min_tests")
 [ "$krc" = 0 ] || [ "$total" = 0 ] || errors+=("kunit.py parse reported a failure")
 
-reports_re='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|kmemleak|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking'
+reports_re='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|suspected memory leak|unreferenced object|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking'
 reports=$(grep -nE "$reports_re" "$clean" || true)
 nreports=$(grep -c . <<<"$reports" || true)
 say "reports=$nreports"
