@@ -74,6 +74,7 @@ awk '/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s) }
 start=$SECONDS
 : >"$build/make.log"
 # One kernel build at a time on the machine (see KBUILD_LOCK in lib.sh).
+KBUILD_LOCK=${KBUILD_LOCK:-${KSRC_CACHE:+$KSRC_CACHE/.kbuild.lock}}
 if [ -n "${KBUILD_LOCK:-}" ]; then
 	mkdir -p "$(dirname "$KBUILD_LOCK")"
 	exec 8>"$KBUILD_LOCK"
