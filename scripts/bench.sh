@@ -5,7 +5,9 @@
 # bench.c) in x86_64 QEMU (-smp 2), first on a production kernel (build dir
 # x86-prod: tests/qemu-modules.config + tests/qemu-prod.config, no lockdep,
 # no debugobjects, tracker off), then on the lockdep kernel of the qemu
-# stage (x86-mod).  Prints both tables and the verdict of every target.
+# stage (x86-mod), and that kernel once more booted with no_debug_objects
+# (lockdep alone; the tracker without its debugobjects).  Prints the
+# tables and the verdict of every target.
 # Exits non-zero only if a run failed (build, boot, a failed case, a kernel
 # report, a missing pair, a size fact), never on a missed target.
 #
@@ -21,7 +23,7 @@ set -uo pipefail
 short=0
 [ "${1:-}" != --short ] || short=1
 
-pairs=(signal-now signal-callback queue ring-complete-16 ring-close-1000)
+pairs=(signal-now signal-callback queue queue-ref ring-complete-16 ring-close-1000)
 # Targets: ratio ours/raw, in thousandths; production unless marked.
 declare -A target=([signal-now]=1020 [signal-callback]=1050 [queue]=1050
 	[ring-complete-16]=700 [ring-close-1000]=1200)
@@ -135,8 +137,8 @@ table() {
 		milli=$((10#${ratio/./}))
 		t='' verdict=''
 		if [ "$label" = prod ]; then
-			t=${target[$p]}
-		elif [ "$p" = "$lockdep_target_pair" ]; then
+			t=${target[$p]:-}
+		elif [ "$p" = "$lockdep_target_pair" ] && [ "$label" != prod ]; then
 			t=$lockdep_target
 		fi
 		if [ -n "$t" ]; then
@@ -174,10 +176,18 @@ if run_bench lockdep "$BUILD/x86-mod" 1; then
 else
 	runs_ok=0
 fi
+# The same kernel, no build: what the tracker's debugobjects cost.
+clock="${clock:+$clock }no_debug_objects"
+if run_bench lockdep-noobj "$BUILD/x86-mod" 1; then
+	check_pairs lockdep-noobj
+else
+	runs_ok=0
+fi
 
 echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), QEMU $accel -smp 2 on $(nproc) host CPUs: $host_cpu"
 table prod "production: no lockdep, no debugobjects, tracker off (x86-prod)"
 table lockdep "lockdep + debugobjects + tracker (x86-mod, the qemu stage's kernel)"
+table lockdep-noobj "the same kernel booted with no_debug_objects (lockdep; tracker without debugobjects)"
 echo "bench: ---- targets ----"
 sed 's/^/  /' "$logs/verdicts"
 met=$(grep -c ' met$' "$logs/verdicts")

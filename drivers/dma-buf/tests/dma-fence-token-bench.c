@@ -27,6 +27,11 @@
  *                   queue_work() on a WQ_MEM_RECLAIM workqueue, the item
  *                   calls dma_fence_signal().  Both up to the completion
  *                   that the last item of the batch fires.
+ * queue-ref:        A as in queue; B as in queue, plus the fence reference
+ *                   that A's item holds (dma_fence_get() before
+ *                   queue_work(), dma_fence_put() at the end of the item).
+ *                   No target: it shows what the queue pair costs beyond
+ *                   that reference.
  * ring-complete-16: fences already on the ring (A: begun and handed over
  *                   with dma_fence_token_to_hw(); B: initialised) outside
  *                   the timed region; A: one dma_fence_hw_ring_complete()
@@ -44,8 +49,8 @@
  *
  * and the last case prints the size facts, the configuration and the
  * machine.  The suite skips itself unless CONFIG_DMA_FENCE_TOKEN_BENCH is
- * set; the module parameter full selects the full measurement (51 rounds
- * of 4 ms batches) instead of the short smoke run of make check.
+ * set; the module parameter full selects the full measurement (101 rounds
+ * of 2 ms batches) instead of the short smoke run of make check.
  */
 
 #include <kunit/test.h>
@@ -68,11 +73,11 @@
 
 static bool full;
 module_param(full, bool, 0444);
-MODULE_PARM_DESC(full, "Full measurement (51 rounds of 4 ms batches) instead of the short run");
+MODULE_PARM_DESC(full, "Full measurement (101 rounds of 2 ms batches) instead of the short run");
 
-#define BENCH_ROUNDS_FULL	51
+#define BENCH_ROUNDS_FULL	101
 #define BENCH_ROUNDS_SHORT	3
-#define BENCH_BATCH_NS_FULL	(4 * NSEC_PER_MSEC)
+#define BENCH_BATCH_NS_FULL	(2 * NSEC_PER_MSEC)
 #define BENCH_BATCH_NS_SHORT	(200 * NSEC_PER_USEC)
 /* Preallocated fences per pair, and the largest batch of most pairs. */
 #define BENCH_MAX_FENCES	8192
@@ -291,6 +296,16 @@ static void bench_raw_item_run(struct work_struct *work)
 	bench_item_done(bf->ctx);
 }
 
+/* The raw item of queue-ref: the item holds a fence reference, as ours does. */
+static void bench_raw_item_run_ref(struct work_struct *work)
+{
+	struct bench_fence *bf = container_of(work, struct bench_fence, raw_work);
+
+	dma_fence_signal(&bf->base);
+	bench_item_done(bf->ctx);
+	dma_fence_put(&bf->base);
+}
+
 static void bench_queue_prepare(struct bench_ctx *ctx, unsigned int n)
 {
 	atomic_set(&ctx->pending, n);
@@ -331,15 +346,21 @@ static u64 bench_queue_ours(struct bench_ctx *ctx, unsigned int n)
 	return t1 - t0;
 }
 
-static u64 bench_queue_raw(struct bench_ctx *ctx, unsigned int n)
+static u64 bench_queue_raw_common(struct bench_ctx *ctx, unsigned int n,
+				  bool ref)
 {
 	unsigned int i;
 	u64 t0, t1;
 
 	bench_queue_prepare(ctx, n);
+	for (i = 0; i < n; i++)
+		INIT_WORK(&ctx->f[i].raw_work,
+			  ref ? bench_raw_item_run_ref : bench_raw_item_run);
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		bench_fence_init(ctx, &ctx->f[i].base, &ctx->lock);
+		if (ref)
+			dma_fence_get(&ctx->f[i].base);
 		queue_work(ctx->raw_wq, &ctx->f[i].raw_work);
 	}
 	wait_for_completion(&ctx->all_done);
@@ -347,6 +368,16 @@ static u64 bench_queue_raw(struct bench_ctx *ctx, unsigned int n)
 	flush_workqueue(ctx->raw_wq);
 	bench_expect_status(ctx, n, 1);
 	return t1 - t0;
+}
+
+static u64 bench_queue_raw(struct bench_ctx *ctx, unsigned int n)
+{
+	return bench_queue_raw_common(ctx, n, false);
+}
+
+static u64 bench_queue_raw_ref(struct bench_ctx *ctx, unsigned int n)
+{
+	return bench_queue_raw_common(ctx, n, true);
 }
 
 /* rings ------------------------------------------------------------------ */
@@ -452,6 +483,8 @@ static const struct bench_pair bench_pairs[] = {
 	  bench_callback_ours, bench_callback_raw },
 	{ "queue", 1, BENCH_MAX_FENCES,
 	  bench_queue_ours, bench_queue_raw },
+	{ "queue-ref", 1, BENCH_MAX_FENCES,
+	  bench_queue_ours, bench_queue_raw_ref },
 	{ "ring-complete-16", BENCH_RING_BATCH, BENCH_MAX_FENCES,
 	  bench_ring_ours, bench_ring_raw },
 	{ "ring-close-1000", BENCH_CLOSE_FENCES,
@@ -516,7 +549,6 @@ static struct bench_ctx *bench_ctx_create(struct kunit *test)
 	for (i = 0; i < ctx->max; i++) {
 		ctx->f[i].ctx = ctx;
 		dma_fence_signal_work_init(&ctx->f[i].work, bench_item_run);
-		INIT_WORK(&ctx->f[i].raw_work, bench_raw_item_run);
 	}
 	return ctx;
 }
