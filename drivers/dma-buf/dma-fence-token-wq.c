@@ -6,8 +6,8 @@
 #include <linux/dma-fence-token.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 #include "dma-fence-token-internal.h"
@@ -49,6 +49,11 @@
  *   signalled with -ECANCELED; items that have started finish.  A transfer
  *   to a queue that is being torn down is refused with -ESHUTDOWN and the
  *   fence is signalled with -ECANCELED.
+ * - A transfer takes no lock of its own: it checks under RCU that the
+ *   queue is alive and queues the item.  Teardown marks the queue dead and
+ *   waits for a grace period, after which no transfer can queue an item;
+ *   it then drains the queue, and every item that starts after the mark
+ *   signals its fence with -ECANCELED instead of running its callback.
  */
 
 int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
@@ -64,8 +69,6 @@ int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
 	if (!q->wq)
 		return -ENOMEM;
 
-	spin_lock_init(&q->lock);
-	INIT_LIST_HEAD(&q->pending);
 	q->dead = false;
 	q->name = name;
 #ifdef CONFIG_LOCKDEP
@@ -75,16 +78,12 @@ int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
 }
 EXPORT_SYMBOL_GPL(__dma_fence_signal_wq_init);
 
-/* Discharge the fence of an item that will never run, in a section. */
-static void dft_work_cancel(struct dma_fence_signal_work *work)
+/* Run callback of an item that starts after teardown began. */
+static struct dma_fence_proof dft_work_cancelled(struct dma_fence_signal_work *work,
+						 struct dma_fence_token *tok)
+	__releases(tok)
 {
-	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
-
-	__dma_fence_token_resume(&tok, work->fence, _THIS_IP_);
-	proof = dma_fence_token_signal(&tok, -ECANCELED);
-	dma_fence_proof_end(proof, work->fence);
-	dma_fence_put(work->fence);
+	return dma_fence_token_signal(tok, -ECANCELED);
 }
 
 /**
@@ -99,9 +98,6 @@ static void dft_work_cancel(struct dma_fence_signal_work *work)
  */
 void dma_fence_signal_wq_fini(struct dma_fence_signal_wq *q)
 {
-	struct dma_fence_signal_work *work, *next;
-	LIST_HEAD(cancelled);
-
 	if (!q->wq)
 		return;
 
@@ -112,20 +108,10 @@ void dma_fence_signal_wq_fini(struct dma_fence_signal_wq *q)
 	lock_map_release(&q->map);
 #endif
 
-	spin_lock_irq(&q->lock);
-	q->dead = true;
-	list_for_each_entry_safe(work, next, &q->pending, link) {
-		/* Failing means a worker took it: it will run normally. */
-		if (cancel_work(&work->base))
-			list_move_tail(&work->link, &cancelled);
-	}
-	spin_unlock_irq(&q->lock);
-
-	list_for_each_entry_safe(work, next, &cancelled, link) {
-		list_del_init(&work->link);
-		dft_work_cancel(work);
-	}
-
+	/* After the grace period no transfer can queue an item any more. */
+	WRITE_ONCE(q->dead, true);
+	synchronize_rcu();
+	/* Items that have not started see @dead: they only signal. */
 	destroy_workqueue(q->wq);
 	q->wq = NULL;
 }
@@ -137,13 +123,14 @@ static void dft_work_fn(struct work_struct *base)
 		container_of(base, struct dma_fence_signal_work, base);
 	struct dma_fence_signal_wq *q = work->queue;
 	struct dma_fence *fence = work->fence;
+	dma_fence_signal_work_fn run = work->run;
 	struct dma_fence_proof proof;
 	struct dma_fence_token tok = {};
 	bool cookie;
 
-	spin_lock_irq(&q->lock);
-	list_del_init(&work->link);
-	spin_unlock_irq(&q->lock);
+	/* Teardown began before this item started: cancel it. */
+	if (unlikely(READ_ONCE(q->dead)))
+		run = dft_work_cancelled;
 
 	/* begin_signalling -> queue map -> run -> release -> end */
 	cookie = dma_fence_begin_signalling();
@@ -151,7 +138,7 @@ static void dft_work_fn(struct work_struct *base)
 	lock_acquire_shared(&q->map, 0, 0, NULL, _THIS_IP_);
 #endif
 	__dma_fence_token_resume(&tok, fence, _THIS_IP_);
-	proof = work->run(work, &tok);
+	proof = run(work, &tok);
 	__release(&tok);	/* discharged by the callback, checked below */
 	/* @work may be gone now; @tok and @fence are still ours. */
 	__dma_fence_token_settle(&tok, proof, fence);
@@ -173,7 +160,6 @@ void dma_fence_signal_work_init(struct dma_fence_signal_work *work,
 				dma_fence_signal_work_fn run)
 {
 	INIT_WORK(&work->base, dft_work_fn);
-	INIT_LIST_HEAD(&work->link);
 	work->queue = NULL;
 	work->fence = NULL;
 	work->run = run;
@@ -208,7 +194,7 @@ int dma_fence_token_queue_work(struct dma_fence_token *tok,
 	__releases(tok)
 {
 	struct dma_fence *fence = dma_fence_token_fence(tok);
-	unsigned long flags;
+	struct workqueue_struct *wq;
 	int ret = 0;
 
 	if (!fence)
@@ -219,19 +205,19 @@ int dma_fence_token_queue_work(struct dma_fence_token *tok,
 	lock_map_release(&q->map);
 #endif
 
-	spin_lock_irqsave(&q->lock, flags);
-	if (q->dead || !q->wq) {
+	/* dma_fence_signal_wq_fini() waits for this section to end. */
+	rcu_read_lock();
+	wq = READ_ONCE(q->wq);
+	if (READ_ONCE(q->dead) || !wq) {
 		ret = -ESHUTDOWN;
-	} else if (WARN_ON_ONCE(!list_empty(&work->link) ||
-				work_pending(&work->base))) {
+	} else if (WARN_ON_ONCE(work_pending(&work->base))) {
 		ret = -EBUSY;
 	} else {
 		work->queue = q;
 		work->fence = dma_fence_get(fence);
-		list_add_tail(&work->link, &q->pending);
-		queue_work(q->wq, &work->base);
+		queue_work(wq, &work->base);
 	}
-	spin_unlock_irqrestore(&q->lock, flags);
+	rcu_read_unlock();
 
 	if (ret)
 		return __dma_fence_token_refuse(tok, fence, proof, ret);
