@@ -568,11 +568,18 @@ static u64 bench_quantile(u64 *v, unsigned int n, unsigned int num,
 	return v[(n - 1) * num / den];
 }
 
-/* Batch size: doubled from @unit until a raw batch lasts @target_ns. */
+/*
+ * Batch size: doubled from @unit until a raw batch lasts @target_ns.  One
+ * small batch of each side first: the first use of a path can be far
+ * slower (lockdep registers its lock classes and chains, workers start).
+ */
 static unsigned int bench_calibrate(struct bench_ctx *ctx,
 				    const struct bench_pair *p, u64 target_ns)
 {
 	unsigned int n = p->unit;
+
+	p->raw(ctx, n);
+	p->ours(ctx, n);
 
 	while (p->raw(ctx, n) < target_ns && n * 2 <= p->max)
 		n *= 2;
