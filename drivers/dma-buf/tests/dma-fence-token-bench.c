@@ -318,6 +318,9 @@ static u64 bench_queue_ours(struct bench_ctx *ctx, unsigned int n)
 	u64 t0, t1;
 
 	bench_queue_prepare(ctx, n);
+	/* As the raw side does: the items are (re)initialised untimed. */
+	for (i = 0; i < n; i++)
+		dma_fence_signal_work_init(&ctx->f[i].work, bench_item_run);
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		DMA_FENCE_TOKEN(tok);
@@ -546,10 +549,8 @@ static struct bench_ctx *bench_ctx_create(struct kunit *test)
 						     ctx->max, 600 * HZ,
 						     &ctx->q, NULL), 0);
 	ctx->ring_ready = true;
-	for (i = 0; i < ctx->max; i++) {
+	for (i = 0; i < ctx->max; i++)
 		ctx->f[i].ctx = ctx;
-		dma_fence_signal_work_init(&ctx->f[i].work, bench_item_run);
-	}
 	return ctx;
 }
 
