@@ -7,6 +7,8 @@
 #                module boot in QEMU; ends with "check: N passed, M failed"
 #   make demo    boot the lockdep kernel in QEMU with the library and the
 #                sample driver simgpu, run its workload, print a report
+#   make bench   the token layer against raw dma_fence calls, on a
+#                production and a lockdep kernel in QEMU; prints the tables
 #
 # Variables: BUILD (build output, default ./build), KSRC_CACHE (extracted
 # linux-source-6.1, default $(BUILD)/cache), JOBS (default: nproc).
@@ -21,8 +23,8 @@ export JOBS
 endif
 export DEMO_JOBS ENGINES HANG_PCT LOST_PCT ERROR_PCT DEPS_PCT TIMEOUT_MS SEED
 
-.PHONY: all check demo selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu qemu-obs \
-	simgpu gates oot provision clean distclean help
+.PHONY: all check demo bench selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu \
+	qemu-obs simgpu gates oot provision clean distclean help
 
 all: help
 
@@ -34,6 +36,9 @@ check:
 
 demo:
 	@scripts/demo.sh
+
+bench:
+	@scripts/bench.sh
 
 provision:
 	@scripts/provision.sh $(KSRC_CACHE)
@@ -74,7 +79,8 @@ oot:
 	@scripts/oot-build.sh
 
 clean:
-	rm -rf $(BUILD)/kunit-* $(BUILD)/x86-mod $(BUILD)/oot-debian $(BUILD)/logs $(BUILD)/simgpu
+	rm -rf $(BUILD)/kunit-* $(BUILD)/x86-mod $(BUILD)/x86-prod $(BUILD)/oot-debian \
+		$(BUILD)/logs $(BUILD)/simgpu
 
 distclean:
 	rm -rf $(BUILD)

@@ -11,7 +11,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-all=(kunit-um kunit-x86_64 gates qemu qemu-obs simgpu)
+all=(kunit-um kunit-x86_64 gates qemu qemu-obs simgpu bench)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
 
@@ -43,6 +43,7 @@ for s in "${stages[@]}"; do
 	qemu)		run_stage "$s" "$PROJ/scripts/qemu-check.sh" ;;
 	simgpu)		run_stage "$s" "$PROJ/scripts/simgpu-check.sh" ;;
 	qemu-obs)	run_stage "$s" "$PROJ/scripts/qemu-obs.sh" ;;
+	bench)		run_stage "$s" "$PROJ/scripts/bench.sh" --short ;;
 	*)		log "unknown stage $s"; echo "stage: $s passed=0 failed=1" >>"$summary" ;;
 	esac
 done

@@ -12,6 +12,7 @@
 #		[--extra-config <fragment>] [--log <file>] [--timeout <s>]
 #		[--kunit-py <path>] [--name <label>] [--min-tests <n>]
 #		[--files "<src>:<dst>..."] [--allow-reports <ERE>]
+#		[--modprobe-conf "<line>..."] [--append "<kernel args>"]
 #
 # --files copies each <src> of the host to <dst> in the initramfs (an
 # absolute path, e.g. a static test binary to /bin/tool).
@@ -19,6 +20,9 @@
 # --allow-reports: report lines matching the ERE are expected (a boot that
 # provokes reports on purpose); they are counted apart and the caller must
 # check them itself.
+# --modprobe-conf lines go to the guest's /etc/modprobe.d (for example
+# "options <module> <param>=<value>"), so module parameters reach modprobe;
+# --append adds to the kernel command line.
 # Prints "qemu: <name> kunit passed=.. failed=.. skipped=..", "qemu: <name>
 # reports=<n>" and "qemu: <name> result=PASS|FAIL"; exits 0 only on PASS.
 
@@ -26,6 +30,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tree='' build='' workload='' extra='' log='' kunit_py='' name='' files='' allow=''
+mconf='' append=''
 timeout=300 min_tests=1
 modules="dma-fence-tokens dma-fence-token-test"
 
@@ -46,6 +51,8 @@ while [ $# -gt 0 ]; do
 	--min-tests) min_tests=$2 ;;
 	--files) files=$2 ;;
 	--allow-reports) allow=$2 ;;
+	--modprobe-conf) mconf=$2 ;;
+	--append) append=$2 ;;
 	*) die "unknown option $1 (see the usage comment in $0)" ;;
 	esac
 	shift 2
@@ -97,6 +104,16 @@ if [ -n "$missing" ]; then
 	echo "$missing" >&2
 	exit 2
 fi
+# "# CONFIG_X is not set" in the fragment must leave X off (not selected
+# back on by another option).
+still_set=$(sed -nE 's/^# (CONFIG_[A-Za-z0-9_]+) is not set$/^\1=/p' "$frag" |
+	grep -f - "$build/.config" || true)
+if [ -n "$still_set" ]; then
+	echo "qemu-boot: these options the fragment turns off are still on in" \
+		"$build/.config (selected by another option):" >&2
+	echo "$still_set" >&2
+	exit 2
+fi
 
 # --- Build.
 say "building bzImage and modules (log: $build/make.log)"
@@ -120,6 +137,10 @@ for spec in $files; do
 	[ -f "${spec%%:*}" ] || die "--files: no such file: ${spec%%:*}"
 	install -D -m 755 "${spec%%:*}" "$rd/${spec#*:}"
 done
+if [ -n "$mconf" ]; then
+	mkdir -p "$rd/etc/modprobe.d"
+	printf '%s\n' "$mconf" >"$rd/etc/modprobe.d/qemu-boot.conf"
+fi
 "${kmake[@]}" INSTALL_MOD_PATH="$rd" INSTALL_MOD_STRIP=1 modules_install \
 	>>"$build/make.log" 2>&1 || { tail -n 20 "$build/make.log"; die "modules_install failed"; }
 kver=$(cat "$build/include/config/kernel.release")
@@ -132,7 +153,7 @@ depmod -b "$rd" "$kver"
 # --- Boot.  The guest reboots at the end; -no-reboot turns that into an exit.
 qemu=(qemu-system-x86_64 -smp 2 -m 1G -nographic -no-reboot
 	-kernel "$build/arch/x86/boot/bzImage" -initrd "$build/initramfs.cpio.gz"
-	-append "console=ttyS0 panic=-1 printk.devkmsg=on")
+	-append "console=ttyS0 panic=-1 printk.devkmsg=on${append:+ $append}")
 [ ! -e /usr/share/qemu/qboot.rom ] || qemu+=(-bios qboot.rom)
 accel=TCG
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then

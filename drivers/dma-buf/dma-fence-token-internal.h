@@ -8,13 +8,39 @@
 
 #include <linux/dma-fence-token.h>
 
+void __dma_fence_token_might_wait(void);
+
+/*
+ * Without lockdep and the tracker a transfer and the check after a work
+ * item's callback have nothing to do: inline, so that the production fast
+ * paths make no call for them.
+ */
+#if DMA_FENCE_TOKEN_CHECKED
 struct dma_fence_proof __dma_fence_token_transfer(struct dma_fence_token *tok,
 						  enum dma_fence_token_path path)
 	__releases(tok);
+#else
+static inline struct dma_fence_proof
+__dma_fence_token_transfer(struct dma_fence_token *tok,
+			   enum dma_fence_token_path path)
+	__releases(tok)
+{
+	__release(tok);
+	return __dma_fence_proof_make(tok->fence);
+}
+#endif
+
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 void __dma_fence_token_settle(struct dma_fence_token *tok,
 			      struct dma_fence_proof proof,
 			      struct dma_fence *fence);
-void __dma_fence_token_might_wait(void);
+#else
+static inline void __dma_fence_token_settle(struct dma_fence_token *tok,
+					    struct dma_fence_proof proof,
+					    struct dma_fence *fence)
+{
+}
+#endif
 
 /*
  * A transfer makes the caller's fence depend on the items of a signalling

@@ -6,6 +6,7 @@
 #include <linux/dma-fence-token.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -52,13 +53,19 @@
  *   signalled with -ECANCELED; items that have started finish.  A transfer
  *   to a queue that is being torn down is refused with -ESHUTDOWN and the
  *   fence is signalled with -ECANCELED.
+ * - A transfer takes no lock of its own: it checks under RCU that the
+ *   queue is alive and queues the item.  Teardown marks the queue dead and
+ *   waits for a grace period, after which no transfer can queue an item;
+ *   it then drains the queue, and every item that starts after the mark
+ *   signals its fence with -ECANCELED instead of running its callback.
  * - A job that must wait for other fences first (its dependencies) is
  *   transferred with dma_fence_token_queue_work_held() by the submitter,
  *   which keeps the rule "discharge in the context that began": the item
  *   owes the signal from then on but does not run until
  *   dma_fence_signal_work_release(), which a fence callback may call in any
  *   context.  Until then teardown treats it like any item that has not
- *   started: cancelled, its fence signalled with -ECANCELED.
+ *   started: cancelled, its fence signalled with -ECANCELED.  Held items
+ *   sit on a list under the queue's lock; only they take it.
  */
 
 int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
@@ -75,7 +82,7 @@ int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
 		return -ENOMEM;
 
 	spin_lock_init(&q->lock);
-	INIT_LIST_HEAD(&q->pending);
+	INIT_LIST_HEAD(&q->held);
 	q->dead = false;
 	q->name = name;
 #ifdef CONFIG_LOCKDEP
@@ -85,8 +92,8 @@ int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
 }
 EXPORT_SYMBOL_GPL(__dma_fence_signal_wq_init);
 
-/* Discharge the fence of an item that will never run, in a section. */
-static void dft_work_cancel(struct dma_fence_signal_work *work)
+/* Discharge the fence of a held item that teardown cancels. */
+static void dft_work_cancel_held(struct dma_fence_signal_work *work)
 {
 	struct dma_fence_token tok;
 	struct dma_fence_proof proof;
@@ -95,6 +102,14 @@ static void dft_work_cancel(struct dma_fence_signal_work *work)
 	proof = dma_fence_token_signal(&tok, -ECANCELED);
 	dma_fence_proof_end(proof, work->fence);
 	dma_fence_put(work->fence);
+}
+
+/* Run callback of an item that starts after teardown began. */
+static struct dma_fence_proof dft_work_cancelled(struct dma_fence_signal_work *work,
+						 struct dma_fence_token *tok)
+	__releases(tok)
+{
+	return dma_fence_token_signal(tok, -ECANCELED);
 }
 
 /**
@@ -122,22 +137,25 @@ void dma_fence_signal_wq_fini(struct dma_fence_signal_wq *q)
 	lock_map_release(&q->map);
 #endif
 
+	/* After the grace period no transfer can queue an item any more. */
 	spin_lock_irq(&q->lock);
-	q->dead = true;
-	list_for_each_entry_safe(work, next, &q->pending, link) {
-		/* Failing means a worker took it: it will run normally. */
-		if (work->held || cancel_work(&work->base)) {
-			work->held = false;
-			list_move_tail(&work->link, &cancelled);
-		}
+	WRITE_ONCE(q->dead, true);
+	spin_unlock_irq(&q->lock);
+	synchronize_rcu();
+
+	/* Held items will never be released now: cancel them here. */
+	spin_lock_irq(&q->lock);
+	list_for_each_entry_safe(work, next, &q->held, link) {
+		work->held = false;
+		list_move_tail(&work->link, &cancelled);
 	}
 	spin_unlock_irq(&q->lock);
-
 	list_for_each_entry_safe(work, next, &cancelled, link) {
 		list_del_init(&work->link);
-		dft_work_cancel(work);
+		dft_work_cancel_held(work);
 	}
 
+	/* Items that have not started see @dead: they only signal. */
 	destroy_workqueue(q->wq);
 	q->wq = NULL;
 }
@@ -149,13 +167,14 @@ static void dft_work_fn(struct work_struct *base)
 		container_of(base, struct dma_fence_signal_work, base);
 	struct dma_fence_signal_wq *q = work->queue;
 	struct dma_fence *fence = work->fence;
+	dma_fence_signal_work_fn run = work->run;
 	struct dma_fence_proof proof;
 	struct dma_fence_token tok = {};
 	bool cookie;
 
-	spin_lock_irq(&q->lock);
-	list_del_init(&work->link);
-	spin_unlock_irq(&q->lock);
+	/* Teardown began before this item started: cancel it. */
+	if (unlikely(READ_ONCE(q->dead)))
+		run = dft_work_cancelled;
 
 	/* begin_signalling -> queue map -> run -> release -> end */
 	cookie = dma_fence_begin_signalling();
@@ -164,7 +183,7 @@ static void dft_work_fn(struct work_struct *base)
 #endif
 	__dma_fence_obligation_move(fence, DFT_OB_RUNNING, q->name);
 	__dma_fence_token_resume(&tok, fence, _THIS_IP_);
-	proof = work->run(work, &tok);
+	proof = run(work, &tok);
 	__release(&tok);	/* discharged by the callback, checked below */
 	/* @work may be gone now; @tok and @fence are still ours. */
 	__dma_fence_token_settle(&tok, proof, fence);
@@ -201,7 +220,8 @@ static int dft_queue_work(struct dma_fence_token *tok,
 	__releases(tok)
 {
 	struct dma_fence *fence = dma_fence_token_fence(tok);
-	unsigned long flags;
+	struct workqueue_struct *wq;
+	unsigned long flags = 0;
 	int ret = 0;
 
 	if (!fence)
@@ -209,24 +229,35 @@ static int dft_queue_work(struct dma_fence_token *tok,
 
 	__dma_fence_token_depend_on_queue(q);
 
-	spin_lock_irqsave(&q->lock, flags);
-	if (q->dead || !q->wq) {
+	/*
+	 * dma_fence_signal_wq_fini() sets @dead, then waits for this RCU
+	 * section to end; a held item also takes the lock, which fini takes
+	 * to collect the held items.
+	 */
+	rcu_read_lock();
+	if (held)
+		spin_lock_irqsave(&q->lock, flags);
+	wq = READ_ONCE(q->wq);
+	if (READ_ONCE(q->dead) || !wq) {
 		ret = -ESHUTDOWN;
-	} else if (WARN_ON_ONCE(!list_empty(&work->link) ||
-				work_pending(&work->base))) {
+	} else if (WARN_ON_ONCE(work_pending(&work->base) ||
+				(held && !list_empty(&work->link)))) {
 		ret = -EBUSY;
 	} else {
 		work->queue = q;
 		work->fence = dma_fence_get(fence);
 		work->held = held;
-		list_add_tail(&work->link, &q->pending);
 		__dma_fence_obligation_move(fence, DFT_OB_QUEUED, q->name);
 		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_WORKQUEUE,
 					       q->name);
-		if (!held)
-			queue_work(q->wq, &work->base);
+		if (held)
+			list_add_tail(&work->link, &q->held);
+		else
+			queue_work(wq, &work->base);
 	}
-	spin_unlock_irqrestore(&q->lock, flags);
+	if (held)
+		spin_unlock_irqrestore(&q->lock, flags);
+	rcu_read_unlock();
 
 	if (ret)
 		return __dma_fence_token_refuse(tok, fence, proof, ret);
@@ -315,6 +346,7 @@ bool dma_fence_signal_work_release(struct dma_fence_signal_work *work)
 	spin_lock_irqsave(&q->lock, flags);
 	if (work->held && !q->dead) {
 		work->held = false;
+		list_del_init(&work->link);
 		queued = queue_work(q->wq, &work->base);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);

@@ -601,6 +601,7 @@ EXPORT_SYMBOL_GPL(__dma_fence_token_fence);
 
 #endif /* DMA_FENCE_TOKEN_CHECKED */
 
+#if DMA_FENCE_TOKEN_CHECKED
 /*
  * Discharge @tok by handing its obligation to another path of the library
  * (a work item, a hardware ring), which holds the fence from now on.
@@ -626,7 +627,9 @@ struct dma_fence_proof __dma_fence_token_transfer(struct dma_fence_token *tok,
 #endif
 	return __dma_fence_proof_make(fence);
 }
+#endif /* DMA_FENCE_TOKEN_CHECKED */
 
+#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 /*
  * A callback that received @tok for @fence has returned @proof: with the
  * tracker, report a token left live (and signal the fence with -ECANCELED)
@@ -636,14 +639,13 @@ void __dma_fence_token_settle(struct dma_fence_token *tok,
 			      struct dma_fence_proof proof,
 			      struct dma_fence *fence)
 {
-#ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 	if (tok->state == DFT_STATE_LIVE) {
 		dft_recover_leak(tok, DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE, true);
 		return;
 	}
 	__dma_fence_proof_end(proof, fence);
-#endif
 }
+#endif
 
 /*
  * Annotate "this may wait for fences" for lockdep, as dma_fence_wait()

@@ -427,10 +427,12 @@ static inline void dma_fence_token_scope_end(struct dma_fence_token *tok)
 /**
  * struct dma_fence_signal_wq - a workqueue that fences may depend on
  * @wq: the workqueue, always WQ_MEM_RECLAIM, owned by the library
- * @lock: protects @pending and @dead
- * @pending: items queued whose callback has not started; protected by @lock
- * @dead: set by dma_fence_signal_wq_fini(), no item is accepted after it;
- *	protected by @lock
+ * @lock: protects @held and, for held items, @dead
+ * @held: items transferred with dma_fence_token_queue_work_held() and not
+ *	released yet; protected by @lock
+ * @dead: set by dma_fence_signal_wq_fini(): no item is accepted after it,
+ *	and items that have not started are cancelled; read under RCU by
+ *	transfers, written under @lock
  * @name: the name given at init (a string literal)
  * @map: lockdep map that stands for "a fence depends on an item of this
  *	queue"; one lockdep class per init call site
@@ -443,7 +445,7 @@ static inline void dma_fence_token_scope_end(struct dma_fence_token *tok)
 struct dma_fence_signal_wq {
 	struct workqueue_struct *wq;
 	spinlock_t lock;	/* see above */
-	struct list_head pending;
+	struct list_head held;
 	bool dead;
 	const char *name;
 #ifdef CONFIG_LOCKDEP
@@ -476,7 +478,8 @@ typedef struct dma_fence_proof (*dma_fence_signal_work_fn)(struct dma_fence_sign
 /**
  * struct dma_fence_signal_work - a work item that owes a fence signal
  * @base: the work item
- * @link: entry in the queue's pending list; protected by the queue's lock
+ * @link: entry in the queue's list of held items; protected by the
+ *	queue's lock
  * @queue: the queue the item was transferred to
  * @fence: the fence whose obligation the item carries
  * @run: callback, see &typedef dma_fence_signal_work_fn

@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the benchmark suite (drivers/dma-buf/tests/dma-fence-token-
+# bench.c) in x86_64 QEMU (-smp 2), first on a production kernel (build dir
+# x86-prod: tests/qemu-modules.config + tests/qemu-prod.config, no lockdep,
+# no debugobjects, tracker off), then on the lockdep kernel of the qemu
+# stage (x86-mod), and that kernel once more booted with no_debug_objects
+# (lockdep alone; the tracker without its debugobjects).  Prints the
+# tables and the verdict of every target.
+# Exits non-zero only if a run failed (build, boot, a failed case, a kernel
+# report, a missing pair, a size fact), never on a missed target.
+#
+# With --short (the bench stage of make check) it boots only the production
+# kernel with the suite in its short mode and checks that every pair ran
+# and that the size facts hold; no timing is judged.
+#
+# Usage: scripts/bench.sh [--short]
+
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+short=0
+[ "${1:-}" != --short ] || short=1
+
+pairs=(signal-now signal-callback queue queue-ref ring-complete-16 ring-close-1000)
+# Targets: ratio ours/raw, in thousandths; production unless marked.
+declare -A target=([signal-now]=1020 [signal-callback]=1050 [queue]=1050
+	[ring-complete-16]=700 [ring-close-1000]=1200)
+lockdep_target_pair=signal-now
+lockdep_target=1300
+
+logs=$BUILD/logs/bench
+mkdir -p "$logs"
+prepare_tree >/dev/null || { stage_result bench-setup 0 1; exit 1; }
+
+# Under TCG the guest kernel often fails to calibrate the TSC or finds the
+# vCPUs' TSCs unsynchronized, and falls back to the jiffies clocksource (no
+# ACPI, so no HPET): ktime_get_ns() would tick in 4 ms steps.  QEMU's TCG
+# TSC is the host's, one clock for every vCPU: tell the guest its rate.
+clock=''
+if ! { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
+	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	clock="tsc=reliable${khz:+ tsc_early_khz=$khz}"
+fi
+workload='echo "bench: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+rmmod dma_fence_token_bench && rmmod dma_fence_tokens'
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { log "bench: FAIL $*"; failed=$((failed + 1)); }
+
+# run_bench <label> <build dir> <full 0|1> [qemu-boot args...]
+# Boots, leaves the bench lines in $logs/<label>.lines.
+run_bench() {
+	local label=$1 bdir=$2 isfull=$3 rc
+	shift 3
+	local conf=()
+	[ "$isfull" = 0 ] || conf=(--modprobe-conf "options dma_fence_token_bench full=1")
+	log "bench: $label: building and booting ${bdir#"$PROJ"/} (first run builds the kernel)"
+	"$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$bdir" \
+		--modules "dma-fence-tokens dma-fence-token-bench" --name "bench-$label" \
+		--workload "$workload" \
+		--log "$logs/$label.console" --timeout 1800 --min-tests 6 \
+		${clock:+--append "$clock"} \
+		"${conf[@]}" "$@" >"$logs/$label.out" 2>&1
+	rc=$?
+	grep -E '^qemu: ' "$logs/$label.out" >&2
+	tr -d '\r' <"$logs/$label.console" 2>/dev/null | grep -oE 'bench(-detail)?: .*' >"$logs/$label.lines"
+	if [ "$rc" -ne 0 ]; then
+		tail -n 20 "$logs/$label.out" >&2
+		bad "$label run (log: ${logs#"$PROJ"/}/$label.out)"
+		return 1
+	fi
+	ok
+	return 0
+}
+
+# check_pairs <label>: every pair printed its line with positive numbers.
+check_pairs() {
+	local p line
+	for p in "${pairs[@]}"; do
+		line=$(grep -E "^bench: $p ours_ns=" "$logs/$1.lines" | tail -n 1)
+		if [[ $line =~ ours_ns=([0-9]+)\ raw_ns=([0-9]+)\ ratio=([0-9]+)\.([0-9]{3})$ ]] &&
+			[ "${BASH_REMATCH[1]}" -gt 0 ] && [ "${BASH_REMATCH[2]}" -gt 0 ] &&
+			[ "$((10#${BASH_REMATCH[3]}${BASH_REMATCH[4]}))" -gt 0 ]; then
+			ok
+		else
+			bad "$1: no valid line for pair $p${line:+ ($line)}"
+		fi
+	done
+}
+
+# Size facts of the production build: a token and a proof are one pointer
+# (the suite asserts it; its line must say so), and neither the library nor
+# the bench module references a lockdep or debugobjects symbol.
+check_sizes() {
+	local line ko hits nm_ok=0
+	line=$(grep -E '^bench: sizes ' "$logs/prod.lines" | tail -n 1)
+	if [[ $line =~ token=([0-9]+)\ proof=([0-9]+)\ pointer=([0-9]+)\ checked=0 ]] &&
+		[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[3]}" ] &&
+		[ "${BASH_REMATCH[2]}" = "${BASH_REMATCH[3]}" ]; then
+		ok
+	else
+		bad "prod: size facts (${line:-no sizes line})"
+	fi
+	for ko in drivers/fence-token/drivers/dma-buf/dma-fence-tokens.ko \
+		drivers/fence-token/drivers/dma-buf/tests/dma-fence-token-bench.ko; do
+		if [ ! -f "$BUILD/x86-prod/$ko" ]; then
+			log "bench: missing $ko"
+			nm_ok=1
+			continue
+		fi
+		hits=$(nm "$BUILD/x86-prod/$ko" | grep -E 'lock_acquire|lock_release|lockdep|debug_object')
+		if [ -n "$hits" ]; then
+			log "bench: $(basename "$ko") references lockdep/debugobjects: $(echo $hits)"
+			nm_ok=1
+		fi
+	done
+	if [ "$nm_ok" = 0 ]; then ok; else bad "prod: nm size fact"; fi
+}
+
+# table <label> <title>: the pairs with their verdicts.
+table() {
+	local label=$1 p line o r ratio milli t verdict
+	echo "bench: ---- $2 ----"
+	grep -E '^bench: (config|machine|sizes|clocksource) ' "$logs/$label.lines" | sed 's/^/  /'
+	printf '  %-18s %10s %10s %7s %8s  %s\n' pair ours_ns raw_ns ratio target verdict
+	for p in "${pairs[@]}"; do
+		line=$(grep -E "^bench: $p ours_ns=" "$logs/$label.lines" | tail -n 1)
+		[[ $line =~ ours_ns=([0-9]+)\ raw_ns=([0-9]+)\ ratio=([0-9.]+)$ ]] || {
+			printf '  %-18s %10s %10s %7s %8s  %s\n' "$p" - - - - "did not run"
+			continue
+		}
+		o=${BASH_REMATCH[1]} r=${BASH_REMATCH[2]} ratio=${BASH_REMATCH[3]}
+		milli=$((10#${ratio/./}))
+		t='' verdict=''
+		if [ "$label" = prod ]; then
+			t=${target[$p]:-}
+		elif [ "$p" = "$lockdep_target_pair" ] && [ "$label" != prod ]; then
+			t=$lockdep_target
+		fi
+		if [ -n "$t" ]; then
+			if [ "$milli" -le "$t" ]; then verdict=met; else verdict=missed; fi
+			echo "$label $p $verdict" >>"$logs/verdicts"
+			t="<=$((t / 1000)).$(printf '%03d' $((t % 1000)))"
+		fi
+		printf '  %-18s %10s %10s %7s %8s  %s\n' "$p" "$o" "$r" "$ratio" "${t:--}" "$verdict"
+	done
+	grep -E '^bench-detail: ' "$logs/$label.lines" | sed 's/^bench-detail: /  detail: /'
+}
+
+: >"$logs/verdicts"
+if [ "$short" = 1 ]; then
+	if run_bench prod "$BUILD/x86-prod" 0 --extra-config "$PROJ/tests/qemu-prod.config"; then
+		check_pairs prod
+		check_sizes
+	fi
+	stage_result bench "$passed" "$failed"
+	exit
+fi
+
+host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+accel=TCG
+[ -r /dev/kvm ] && [ -w /dev/kvm ] && accel=KVM
+runs_ok=1
+if run_bench prod "$BUILD/x86-prod" 1 --extra-config "$PROJ/tests/qemu-prod.config"; then
+	check_pairs prod
+	check_sizes
+else
+	runs_ok=0
+fi
+if run_bench lockdep "$BUILD/x86-mod" 1; then
+	check_pairs lockdep
+else
+	runs_ok=0
+fi
+# The same kernel, no build: what the tracker's debugobjects cost.
+clock="${clock:+$clock }no_debug_objects"
+if run_bench lockdep-noobj "$BUILD/x86-mod" 1; then
+	check_pairs lockdep-noobj
+else
+	runs_ok=0
+fi
+
+echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), QEMU $accel -smp 2 on $(nproc) host CPUs: $host_cpu"
+table prod "production: no lockdep, no debugobjects, tracker off (x86-prod)"
+table lockdep "lockdep + debugobjects + tracker (x86-mod, the qemu stage's kernel)"
+table lockdep-noobj "the same kernel booted with no_debug_objects (lockdep; tracker without debugobjects)"
+echo "bench: ---- targets ----"
+sed 's/^/  /' "$logs/verdicts"
+met=$(grep -c ' met$' "$logs/verdicts")
+all=$(grep -c . "$logs/verdicts")
+echo "bench: targets met $met of $all"
+echo "bench: checks passed=$passed failed=$failed"
+[ "$runs_ok" = 1 ] && [ "$failed" -eq 0 ]
