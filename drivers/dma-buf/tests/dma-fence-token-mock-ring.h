@@ -63,8 +63,6 @@ struct mock_job {
  * @timedout: times the driver's timeout handler ran
  * @timedout_hook: extra work for the timeout handler (tests)
  * @irq_hook: extra work for the interrupt handler (tests), hard irq context
- * @submit_lock: if set, taken with interrupts off around the transfer, as a
- *	driver that submits under an irq-safe lock does
  */
 struct mock_ring {
 	struct dma_fence_signal_wq wq;
@@ -75,7 +73,6 @@ struct mock_ring {
 	atomic_t timedout;
 	void (*timedout_hook)(struct mock_ring *mr, struct dma_fence *hung);
 	void (*irq_hook)(struct mock_job *job);
-	spinlock_t *submit_lock;
 };
 
 static inline const char *mock_job_driver_name(struct dma_fence *f)
@@ -166,16 +163,14 @@ static inline enum hrtimer_restart mock_job_irq_fn(struct hrtimer *t)
 }
 
 /*
- * Submit a job: reserve a slot, begin its token, hand it to the ring.
- * Returns the job with a reference for the caller, or an ERR_PTR.
+ * First half of a submit: allocate and initialise a job and reserve its
+ * slot.  Returns the job with a reference for the caller, or an ERR_PTR;
+ * if the reservation fails (*@ret) the fence is signalled already.
  */
-static inline struct mock_job *mock_job_submit(struct mock_ring *mr,
-					       enum mock_fault fault, int *ret)
+static inline struct mock_job *mock_job_prepare(struct mock_ring *mr,
+						enum mock_fault fault, int *ret)
 {
-	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
 	struct mock_job *job;
-	unsigned long flags = 0;
 
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
 	if (!job)
@@ -190,18 +185,38 @@ static inline struct mock_job *mock_job_submit(struct mock_ring *mr,
 		atomic_inc(&job->signalled);
 
 	*ret = dma_fence_hw_ring_reserve(&mr->ring, 1);
-	if (*ret) {
+	if (*ret)
 		dma_fence_signal(&job->base);
-		return job;
-	}
-	/* From here on the fence is published: the ring owes its signal. */
-	if (mr->submit_lock)
-		spin_lock_irqsave(mr->submit_lock, flags);
+	return job;
+}
+
+/*
+ * Second half: the fence is published, the ring owes its signal.  Any
+ * context.  Returns the transfer's result.
+ */
+static inline int mock_job_publish(struct mock_job *job)
+{
+	struct dma_fence_token tok;
+	struct dma_fence_proof proof;
+	int ret;
+
 	dma_fence_token_begin(&tok, &job->base);
-	*ret = dma_fence_token_to_hw(&tok, &mr->ring, &proof);
+	ret = dma_fence_token_to_hw(&tok, &job->mr->ring, &proof);
 	dma_fence_proof_end(proof, &job->base);
-	if (mr->submit_lock)
-		spin_unlock_irqrestore(mr->submit_lock, flags);
+	return ret;
+}
+
+/*
+ * Submit a job: reserve a slot, begin its token, hand it to the ring.
+ * Returns the job with a reference for the caller, or an ERR_PTR.
+ */
+static inline struct mock_job *mock_job_submit(struct mock_ring *mr,
+					       enum mock_fault fault, int *ret)
+{
+	struct mock_job *job = mock_job_prepare(mr, fault, ret);
+
+	if (!IS_ERR(job) && !*ret)
+		*ret = mock_job_publish(job);
 	return job;
 }
 

@@ -397,6 +397,7 @@ static void ring_reserve(struct kunit *test)
 	ring_expect_clean(test);
 }
 
+/* Taken in the interrupt hook and around a submit: an irq-safe lock. */
 static DEFINE_SPINLOCK(ring_irqsafe_lock);
 
 /* Interrupt hook: the lock is taken in hard irq context, lockdep learns. */
@@ -416,6 +417,8 @@ static void ring_submit_irqs_off(struct kunit *test)
 {
 	struct ring_test *t = test->priv;
 	struct mock_job *job[2];
+	unsigned long flags;
+	int ret;
 
 	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "irqsafe", 8, 10 * HZ), 0);
 	t->mr.irq_hook = ring_irqsafe_hook;
@@ -423,8 +426,13 @@ static void ring_submit_irqs_off(struct kunit *test)
 	mock_job_irq(job[0], 1000);
 	ring_expect(test, job[0], 1);
 
-	t->mr.submit_lock = &ring_irqsafe_lock;
-	job[1] = ring_submit(test, &t->mr, MOCK_OK);
+	job[1] = mock_job_prepare(&t->mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job[1]));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	spin_lock_irqsave(&ring_irqsafe_lock, flags);
+	ret = mock_job_publish(job[1]);
+	spin_unlock_irqrestore(&ring_irqsafe_lock, flags);
+	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, job[1]->base.seqno, 0), 1);
 	ring_expect(test, job[1], 1);
 
