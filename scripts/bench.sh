@@ -34,15 +34,7 @@ logs=$BUILD/logs/bench
 mkdir -p "$logs"
 prepare_tree >/dev/null || { stage_result bench-setup 0 1; exit 1; }
 
-# Under TCG the guest kernel often fails to calibrate the TSC or finds the
-# vCPUs' TSCs unsynchronized, and falls back to the jiffies clocksource (no
-# ACPI, so no HPET): ktime_get_ns() would tick in 4 ms steps.  QEMU's TCG
-# TSC is the host's, one clock for every vCPU: tell the guest its rate.
-clock=''
-if ! { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
-	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
-	clock="tsc=reliable${khz:+ tsc_early_khz=$khz}"
-fi
+clock=$(guest_clock_args)
 workload='echo "bench: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 rmmod dma_fence_token_bench && rmmod dma_fence_tokens'
 

@@ -35,6 +35,7 @@ console=$BUILD/logs/demo/console.log
 # Runs in the guest (busybox sh); value lines start with "dv: ".
 workload='mkdir -p /tmp
 echo "dv: kernel=$(uname -r) $(uname -m), $(grep -c ^processor /proc/cpuinfo) CPUs"
+echo "dv: clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 modprobe simgpu engines='"$engines"' timeout_ms='"$timeout_ms"' || exit 1
 /bin/simgpu-workload run jobs='"$jobs"' hang='"$hang"' lost='"$lost"' error='"$error"' deps='"$deps"' seed='"$seed"' >/tmp/run.out
 rc=$?
@@ -51,7 +52,7 @@ echo "demo: building and booting (first run builds the kernel, a few minutes)"
 "$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$BUILD/x86-mod" \
 	--modules "dma-fence-tokens" --name demo --min-tests 0 \
 	--files "$tool:/bin/simgpu-workload" --workload "$workload" \
-	--log "$console" --timeout 1200 >"$out" 2>&1
+	--append "$(guest_clock_args)" --log "$console" --timeout 1200 >"$out" 2>&1
 rc=$?
 
 # The report, from the guest's "dv: key=value" lines.
@@ -63,7 +64,9 @@ reports=$(sed -nE 's/^qemu: demo reports=([0-9]+)/\1/p' "$out")
 result=FAIL
 [ "$rc" -eq 0 ] && result=PASS
 echo "demo: ---- report ----"
-echo "demo: kernel $(v kernel), lockdep + debugobjects + kmemleak, -smp 2 (TCG)"
+accel=$(sed -nE 's/^qemu: demo booting \(([A-Z]+),.*/\1/p' "$out")
+echo "demo: kernel $(v kernel), lockdep + debugobjects + kmemleak, -smp 2 (${accel:-?})," \
+	"clocksource $(v clocksource)"
 echo "demo: workload $(v jobs) jobs on $(v engines) engines, $(v with_deps) with in-fences;" \
 	"injected $(v injected_hang) hangs, $(v injected_lost_irq) lost interrupts," \
 	"$(v injected_error) error completions"

@@ -43,6 +43,21 @@ kunit_py() {
 	python3 "$OVERLAY/tools/testing/kunit/kunit.py" "$@"
 }
 
+# Kernel arguments for a QEMU guest's clock.  Under TCG the guest kernel
+# often fails to calibrate the TSC or finds the vCPUs' TSCs unsynchronized,
+# and falls back to the jiffies clocksource (no ACPI, so no HPET):
+# ktime_get_ns() would tick in 4 ms steps and hrtimers fire from the tick.
+# QEMU's TCG TSC is the host's, one clock for every vCPU: tell the guest
+# its rate.  Prints nothing under KVM.
+guest_clock_args() {
+	local khz
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		return 0
+	fi
+	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	echo "tsc=reliable${khz:+ tsc_early_khz=$khz}"
+}
+
 # scan_reports <log>: print unexpected kernel report lines, return 1 if any.
 scan_reports() {
 	local hits
