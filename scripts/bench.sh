@@ -59,7 +59,9 @@ run_bench() {
 		"${conf[@]}" "$@" >"$logs/$label.out" 2>&1
 	rc=$?
 	grep -E '^qemu: ' "$logs/$label.out" >&2
-	tr -d '\r' <"$logs/$label.console" 2>/dev/null | grep -oE 'bench(-detail)?: .*' >"$logs/$label.lines"
+	: >"$logs/$label.lines"
+	[ ! -f "$logs/$label.console" ] ||
+		tr -d '\r' <"$logs/$label.console" | grep -oE 'bench(-detail)?: .*' >"$logs/$label.lines"
 	if [ "$rc" -ne 0 ]; then
 		tail -n 20 "$logs/$label.out" >&2
 		bad "$label run (log: ${logs#"$PROJ"/}/$label.out)"
