@@ -3,15 +3,22 @@
 # Project entry points.  Kernel builds are driven by kbuild through the
 # Kbuild/Kconfig files next to this Makefile; this file only runs stages.
 #
-#   make check   every test: gates, KUnit on UML and x86_64, misuse boots,
-#                module boot in QEMU; ends with "check: N passed, M failed"
-#   make demo    boot the lockdep kernel in QEMU with the library and the
-#                sample driver simgpu, run its workload, print a report
-#   make bench   the token layer against raw dma_fence calls, on a
-#                production and a lockdep kernel in QEMU; prints the tables
+#   make check     every test: KUnit on UML and x86_64 (positive suites and
+#                  one boot per misuse case), static gates (sparse,
+#                  checkpatch, kernel-doc, the Sphinx docs build, the
+#                  Debian-headers build), the module, sample driver,
+#                  observability and benchmark-smoke boots in QEMU; ends with
+#                  "check: N passed, M failed"
+#   make demo      boot the lockdep kernel in QEMU with the library and the
+#                  sample driver simgpu, run its workload, print a report
+#   make bench     the token layer against raw dma_fence calls, on a
+#                  production and a lockdep kernel in QEMU; prints the tables
+#   make selftest  prove that make check fails when it should, and passes
+#                  on TCG when KVM is broken
+#   make docs      build the rst with Sphinx (the docs gate alone)
 #
 # Variables: BUILD (build output, default ./build), KSRC_CACHE (extracted
-# linux-source-6.1, default $(BUILD)/cache), JOBS (default: nproc).
+# kernel source, default $(BUILD)/cache), JOBS (default: nproc).
 # make demo: DEMO_JOBS, ENGINES, HANG_PCT, LOST_PCT, ERROR_PCT, DEPS_PCT,
 # TIMEOUT_MS, SEED.
 
@@ -24,12 +31,12 @@ endif
 export DEMO_JOBS ENGINES HANG_PCT LOST_PCT ERROR_PCT DEPS_PCT TIMEOUT_MS SEED
 
 .PHONY: all check demo bench selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu \
-	qemu-obs simgpu gates oot provision clean distclean help
+	qemu-obs simgpu debian gates docs oot provision clean distclean help
 
 all: help
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '/^# Project entry points/,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
 check:
 	@scripts/check.sh
@@ -65,11 +72,17 @@ qemu:
 simgpu:
 	@scripts/simgpu-check.sh
 
+debian:
+	@scripts/debian-check.sh
+
 qemu-obs:
 	@scripts/qemu-obs.sh
 
 gates:
 	@scripts/gates.sh
+
+docs:
+	@scripts/gates.sh docs
 
 # Not part of check: injects faults into the tree to prove check fails.
 selftest:
@@ -80,7 +93,7 @@ oot:
 
 clean:
 	rm -rf $(BUILD)/kunit-* $(BUILD)/x86-mod $(BUILD)/x86-prod $(BUILD)/oot-debian \
-		$(BUILD)/logs $(BUILD)/simgpu
+		$(BUILD)/logs $(BUILD)/simgpu $(BUILD)/docs $(BUILD)/debian
 
 distclean:
 	rm -rf $(BUILD)

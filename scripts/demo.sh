@@ -32,27 +32,12 @@ mkdir -p "$BUILD/logs/demo"
 out=$BUILD/logs/demo/harness.out
 console=$BUILD/logs/demo/console.log
 
-# Runs in the guest (busybox sh); value lines start with "dv: ".
-workload='mkdir -p /tmp
-echo "dv: kernel=$(uname -r) $(uname -m), $(grep -c ^processor /proc/cpuinfo) CPUs"
-echo "dv: clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
-modprobe simgpu engines='"$engines"' timeout_ms='"$timeout_ms"' || exit 1
-/bin/simgpu-workload run jobs='"$jobs"' hang='"$hang"' lost='"$lost"' error='"$error"' deps='"$deps"' seed='"$seed"' >/tmp/run.out
-rc=$?
-sed "s/^/dv: /" /tmp/run.out
-sed "s/ /=/; s/^/dv: drv_/" /sys/kernel/debug/simgpu/stats
-if rmmod simgpu && rmmod dma_fence_tokens; then echo "dv: unload=0"; else echo "dv: unload=1"; rc=1; fi
-sleep 6
-echo scan >/sys/kernel/debug/kmemleak; echo scan >/sys/kernel/debug/kmemleak
-echo "dv: leaks=$(grep -c unreferenced /sys/kernel/debug/kmemleak)"
-awk "/debug_locks:/ { print \"dv: debug_locks=\" \$2; exit \$2 != 1 }" /proc/lockdep_stats || rc=1
-exit $rc'
-
 echo "demo: building and booting (first run builds the kernel, a few minutes)"
 "$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$BUILD/x86-mod" \
 	--modules "dma-fence-tokens" --name demo --min-tests 0 \
-	--files "$tool:/bin/simgpu-workload" --workload "$workload" \
-	--append "$(guest_clock_args)" --log "$console" --timeout 1200 >"$out" 2>&1
+	--files "$tool:/bin/simgpu-workload" --workload-file "$PROJ/tests/guest/demo.sh" \
+	--env "ENGINES=$engines TIMEOUT_MS=$timeout_ms JOBS=$jobs HANG=$hang LOST=$lost ERROR=$error DEPS=$deps SEED=$seed" \
+	--log "$console" --timeout 1200 >"$out" 2>&1
 rc=$?
 
 # The report, from the guest's "dv: key=value" lines.
@@ -65,6 +50,7 @@ result=FAIL
 [ "$rc" -eq 0 ] && result=PASS
 echo "demo: ---- report ----"
 accel=$(sed -nE 's/^qemu: demo booting \(([A-Z]+),.*/\1/p' "$out")
+grep -E '^qemu: demo accelerator' "$out" | sed 's/^qemu: /demo: /'
 echo "demo: kernel $(v kernel), lockdep + debugobjects + kmemleak, -smp 2 (${accel:-?})," \
 	"clocksource $(v clocksource)"
 echo "demo: workload $(v jobs) jobs on $(v engines) engines, $(v with_deps) with in-fences;" \

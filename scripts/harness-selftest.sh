@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Prove that make check can fail: inject one fault at a time into the
-# working tree, run the stage that must catch it, record its check line and
-# exit status, and restore the file.  Every line must end in rc=1.
+# Prove that make check can fail, and that it does not fail for the wrong
+# reason.  Each injection changes one file of the working tree, runs the
+# stage that must catch it, records its check line and exit status, and
+# restores the file; every injection must end in rc!=0:
 #
 #   kunit-case-fails         a KUnit expectation is wrong
 #   positive-lockdep-report  a positive case allocates with GFP_KERNEL
@@ -13,31 +14,122 @@
 #   checkpatch-warns         trailing whitespace
 #   kernel-doc-warns         an undocumented parameter
 #   debian-build-fails       an unused variable in the production-only path
+#   docs-heading-broken      a merge leftover under a heading of the rst
+#   docs-doc-missing         the rst pulls in a DOC section that does not exist
 #
-# Usage: scripts/harness-selftest.sh   (about 8 minutes with warm builds)
+# Each accelerator case fakes /dev/kvm (a writable file) and puts a QEMU
+# wrapper first on PATH; the stages must pass (rc=0) and say what they used:
+#
+#   accel-kvm-broken         QEMU aborts under KVM, as on a machine whose
+#                            /dev/kvm exists but does not work: the probe
+#                            falls back to TCG and the x86_64 stages
+#                            (kunit-x86_64, qemu) still pass
+#   accel-kvm-works          QEMU "supports" KVM (the wrapper runs TCG in
+#                            its place): the probe says KVM and the qemu
+#                            stage boots with -enable-kvm
+#
+# Every file is restored on any exit, interrupts included.
+#
+# Usage: scripts/harness-selftest.sh [case...]   (default: all; about 15
+#	minutes with warm builds)
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$PROJ" || exit 1
 
+# file<TAB>backup of every file currently changed by an injection.
+pending=()
+restore_all() {
+	local e
+	for e in "${pending[@]}"; do
+		cp "${e#*	}" "${e%%	*}" && rm -f "${e#*	}"
+	done
+	pending=()
+	[ -z "${fake:-}" ] || rm -rf "$fake"
+}
+trap restore_all EXIT
+trap 'restore_all; exit 130' INT TERM HUP
+
+only=("$@")
+selected() { [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qxF "$1"; }
+
 fails=0
 inject() {	# inject <name> <stage> <file> <perl substitution>
 	local name=$1 stage=$2 file=$3 expr=$4 backup rc
+	selected "$name" || return 0
 	backup=$(mktemp)
 	cp "$file" "$backup"
+	pending+=("$file	$backup")
 	perl -0pi -e "$expr" "$file"
 	if cmp -s "$file" "$backup"; then
 		echo "selftest: $name: injection did not apply"
 		fails=$((fails + 1))
-		rm -f "$backup"
+		restore_all
 		return
 	fi
 	"$PROJ/scripts/check.sh" "$stage" >"$BUILD/logs/selftest-$name.out" 2>&1
 	rc=$?
-	cp "$backup" "$file"
-	rm -f "$backup"
+	restore_all
 	echo "selftest: $name: rc=$rc $(grep '^check:' "$BUILD/logs/selftest-$name.out")"
 	[ "$rc" -ne 0 ] || fails=$((fails + 1))
+}
+
+# fake_qemu <broken|works>: a QEMU wrapper and a fake KVM device in $fake.
+fake=''
+fake_qemu() {
+	local real
+	real=$(command -v "$QEMU_X86")
+	fake=$(mktemp -d)
+	mkdir -p "$fake/bin" "$fake/accel"
+	: >"$fake/kvm"
+	if [ "$1" = broken ]; then
+		cat >"$fake/bin/$QEMU_X86" <<-EOF
+		#!/bin/bash
+		for a in "\$@"; do
+			case \$a in
+			-enable-kvm|*accel=kvm*|kvm)
+				echo "$QEMU_X86: error: failed to set MSR 0x10a to 0x2000000000 (fake)" >&2
+				kill -s ABRT \$\$ ;;
+			esac
+		done
+		exec "$real" "\$@"
+		EOF
+	else
+		cat >"$fake/bin/$QEMU_X86" <<-EOF
+		#!/bin/bash
+		args=()
+		for a in "\$@"; do
+			case \$a in
+			-enable-kvm) args+=(-accel tcg) ;;
+			host) args+=(max) ;;
+			*) args+=("\$a") ;;
+			esac
+		done
+		exec "$real" "\${args[@]}"
+		EOF
+	fi
+	chmod +x "$fake/bin/$QEMU_X86"
+}
+
+# accel <name> <broken|works> <expected log ERE> <stage...>: the stages
+# must pass with the fake QEMU and their logs must match the ERE.
+accel() {
+	local name=$1 mode=$2 want=$3 rc out
+	shift 3
+	selected "$name" || return 0
+	fake_qemu "$mode"
+	out=$BUILD/logs/selftest-$name.out
+	PATH="$fake/bin:$PATH" DFT_KVM_DEV="$fake/kvm" DFT_ACCEL_CACHE="$fake/accel" \
+		"$PROJ/scripts/check.sh" "$@" >"$out" 2>&1
+	rc=$?
+	rm -rf "$fake"
+	fake=''
+	if [ "$rc" -eq 0 ] && grep -qE "$want" "$out"; then
+		echo "selftest: $name: rc=0, $(grep -oE "$want" "$out" | head -n 1); $(grep '^check:' "$out")"
+	else
+		echo "selftest: $name: rc=$rc, '$want' $(grep -qE "$want" "$out" && echo seen || echo "not seen"); $(grep '^check:' "$out")"
+		fails=$((fails + 1))
+	fi
 }
 
 mkdir -p "$BUILD/logs"
@@ -55,6 +147,13 @@ inject kernel-doc-warns gates drivers/dma-buf/dma-fence-token-ring.c \
 	's/ \* \@n: number of unused reserved slots\n//'
 inject debian-build-fails gates include/linux/dma-fence-token.h \
 	's/(\tif \(unlikely\(!tok->fence\)\)\n\t\treturn __dma_fence_proof_make\(NULL\);)/\tint unused;\n\n$1/'
+inject docs-heading-broken gates Documentation/driver-api/dma-fence-token.rst \
+	's/(   :doc: Fault injection\n)\n/$1=======\n/'
+inject docs-doc-missing gates Documentation/driver-api/dma-fence-token.rst \
+	's/:doc: Contract/:doc: Contract of nothing/'
+accel accel-kvm-broken broken 'accelerator TCG \(KVM probe failed: rc=134[^)]*failed to set MSR' \
+	kunit-x86_64 qemu
+accel accel-kvm-works works 'qemu: modules accelerator KVM' qemu
 
-echo "selftest: $fails injection(s) not caught"
+echo "selftest: $fails case(s) not as expected"
 [ "$fails" -eq 0 ]

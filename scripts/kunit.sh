@@ -1,58 +1,80 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the KUnit kernel for one architecture with kunit.py and run the
-# positive suites in one boot; optionally the misuse suites, one boot per
-# case, checked against tests/negative-cases.txt.
+# The KUnit stages of one architecture, with kunit.py as a user runs it:
 #
-# Usage: scripts/kunit.sh <um|x86_64> [positive] [negative]
+#   build      build the positive kernel only (build/kunit-<arch>, from
+#              drivers/dma-buf/tests/.kunitconfig and
+#              tests/kunit-<arch>.config)
+#   build-misuse  build the misuse kernel only (see negative)
+#   positive   build it and run every suite it has in one boot, with no
+#              filter: the .kunitconfig enables the positive suites only
+#   negative   build the misuse kernel (build/kunit-<arch>-misuse: the same
+#              plus drivers/dma-buf/tests/misuse.kunitconfig, from a copy of the
+#              positive build so that only the misuse module and the link
+#              are new) and run scripts/negative.sh on it: one boot per case
+#
+# Usage: scripts/kunit.sh <um|x86_64> [build|build-misuse|positive|negative]...
+#	(default: positive negative)
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-arch=${1:?usage: kunit.sh <um|x86_64> [positive] [negative]}
+arch=${1:?usage: kunit.sh <um|x86_64> [build|positive|negative]...}
 shift
 modes=("$@")
 [ ${#modes[@]} -gt 0 ] || modes=(positive negative)
 
 prepare_tree >/dev/null || { stage_result "kunit-$arch-setup" 0 1; exit 1; }
-
-bdir=$BUILD/kunit-$arch
 logs=$BUILD/logs/kunit-$arch
-mkdir -p "$bdir" "$logs"
-args=(--arch="$arch" --build_dir="$bdir"
-      --kunitconfig="$PROJ/drivers/dma-buf/tests/.kunitconfig")
-qemu=()
-if [ "$arch" = um ]; then
-	args+=(--kunitconfig="$PROJ/tests/kunit-um.config")
-fi
-if [ "$arch" = x86_64 ]; then
-	args+=(--kunitconfig="$PROJ/tests/kunit-x86_64.config")
-	qemu=(--qemu_args="-smp 2 -m 1G")
-	[ -w /dev/kvm ] && qemu+=(--qemu_args="-enable-kvm -cpu host")
-fi
+mkdir -p "$logs"
 
-log "kunit-$arch: building (kunit.py, ccache, build dir ${bdir#"$PROJ"/})"
-start=$SECONDS
-if ! kbuild_locked kunit_py build "${args[@]}" --jobs="$JOBS" \
-	--make_options CC="ccache gcc" >"$logs/build.log" 2>&1; then
-	tail -n 40 "$logs/build.log" >&2
-	stage_result "kunit-$arch-build" 0 1
-	exit 1
-fi
-log "kunit-$arch: built in $((SECONDS - start)) s"
+# kunit_build <positive|negative>: build the kernel of that kind.
+kunit_build() {
+	local kind=$1 start=$SECONDS seed stamp
+	kunit_args "$arch" "$kind"
+	if [ "$kind" = negative ] && [ ! -e "$KUNIT_BDIR/.config" ] &&
+	   [ -e "$BUILD/kunit-$arch/.config" ]; then
+		# Same kernel plus one module: start from the positive objects.
+		seed=$BUILD/kunit-$arch
+		seed_build_dir "$seed" "$KUNIT_BDIR"
+		log "kunit-$arch: misuse build dir seeded from ${seed#"$PROJ"/}"
+	fi
+	stamp=$(build_stamp kunit "${KUNIT_ARGS[@]}")
+	if build_current "$KUNIT_BDIR" "$stamp"; then
+		log "kunit-$arch: $kind kernel up to date (${KUNIT_BDIR#"$PROJ"/})"
+		return 0
+	fi
+	log "kunit-$arch: building the $kind kernel (kunit.py, ccache, ${KUNIT_BDIR#"$PROJ"/})"
+	rm -f "$KUNIT_BDIR/.dft-build-stamp"
+	if ! kbuild_locked kunit_py build "${KUNIT_ARGS[@]}" --jobs="$JOBS" \
+		--make_options CC="ccache gcc" >"$logs/build-$kind.log" 2>&1; then
+		tail -n 40 "$logs/build-$kind.log" >&2
+		stage_result "kunit-$arch-build-$kind" 0 1
+		return 1
+	fi
+	echo "$stamp" >"$KUNIT_BDIR/.dft-build-stamp"
+	log "kunit-$arch: $kind kernel built in $((SECONDS - start)) s"
+}
 
 rc=0
 for mode in "${modes[@]}"; do
 case $mode in
+build)
+	kunit_build positive || rc=1
+	;;
+build-misuse)
+	kunit_build negative || rc=1
+	;;
 positive)
-	# Every suite but the misuse one (neg, one boot per case, below)
-	# and the benchmarks (bench, make bench).
+	kunit_build positive || { rc=1; continue; }
+	[ "$arch" = um ] || log "kunit-$arch: accelerator $(qemu_accel)"
 	raw=$logs/positive.log
-	kunit_py exec "${args[@]}" "${qemu[@]}" --timeout=600 --raw_output=all \
-		'dma_fence_token_[!nb]*' >"$raw" 2>&1
+	start=$SECONDS
+	kunit_py exec "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 --raw_output=all \
+		>"$raw" 2>&1
 	kunit_py parse "$raw" >"$logs/positive.parsed" 2>&1
-	read -r p f s c e < <(summary_counts "$logs/positive.parsed")
+	read -r p f s c e < <(kunit_counts "$logs/positive.parsed")
 	grep -aE '^\[[0-9:]+\] +\[(PASSED|FAILED|SKIPPED|CRASHED)\]|^\[[0-9:]+\] +(ok|not ok)' \
 		"$logs/positive.parsed" | sed 's/^/  /' >&2 || true
 	bad=$((f + s + c + e))
@@ -60,16 +82,26 @@ positive)
 		log "kunit-$arch: kernel report in a positive run (log: ${raw#"$PROJ"/})"
 		bad=$((bad + 1))
 	fi
+	if grep -aq 'dma_fence_token_neg' "$raw"; then
+		log "kunit-$arch: a misuse suite ran in the positive kernel"
+		bad=$((bad + 1))
+	fi
 	if [ "$p" -eq 0 ]; then
 		log "kunit-$arch: no test ran"
 		bad=$((bad + 1))
 	fi
 	[ "$bad" -eq 0 ] || grep -a -B2 -A12 -E "FAILED|not ok" "$logs/positive.parsed" | head -n 60 >&2
-	log "kunit-$arch positive: passed=$p failed=$f skipped=$s crashed=$c errors=$e"
+	log "kunit-$arch positive: passed=$p failed=$f skipped=$s crashed=$c errors=$e" \
+		"in $((SECONDS - start)) s"
 	stage_result "kunit-$arch" "$p" "$bad" || rc=1
 	;;
 negative)
-	"$PROJ/scripts/negative.sh" "$arch" "$bdir" || rc=1
+	kunit_build negative || { rc=1; continue; }
+	"$PROJ/scripts/negative.sh" "$arch" || rc=1
+	;;
+*)
+	log "kunit.sh: unknown mode $mode"
+	rc=1
 	;;
 esac
 done

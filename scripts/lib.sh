@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Shared by the stage scripts: paths, provisioning, the overlay tree, the
-# kernel-report scan and the result lines that scripts/check.sh counts.
+# The harness library, sourced by every script under scripts/ (stages,
+# qemu-boot.sh, provisioning): paths, the pinned kernel, provisioning and
+# the overlay tree, the kernel build lock, the QEMU accelerator probe, the
+# KUnit arguments and summary parser, the kernel-report scan, sparse, the
+# production symbol check and the pass/fail counters.  Each of these exists
+# here and nowhere else.
 #
 # Every stage ends with exactly one line
 #	stage: <name> passed=<n> failed=<m>
@@ -20,17 +24,107 @@ export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 # clone sharing KSRC_CACHE) take this lock, so that only one runs at a time.
 export KBUILD_LOCK=${KBUILD_LOCK:-$KSRC_CACHE/.kbuild.lock}
 
+# The kernel the project is tested on, by exact version: the Debian source
+# package whose tree is extracted, and the Debian headers the production
+# build uses.  Nothing picks "the newest" of anything.
+KVER=${KVER:-6.1.192}
+KSRC_PKG=linux-source-${KVER%.*}
+
 # Lines that must never appear in the console of a positive run.
-REPORT_RE='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|suspected memory leak|unreferenced object|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking|dma_fence_token: '
+REPORT_RE='BUG:|WARNING:|possible circular locking|inconsistent lock state|Invalid wait context|ODEBUG|KASAN|UBSAN|suspected memory leak|unreferenced object|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking|dma_fence_token: '
 
 log() { printf '%s\n' "$*" >&2; }
+
+# ---- Results -------------------------------------------------------------
+
+passed=0
+failed=0
+pass() { log "  ok   $*"; passed=$((passed + 1)); }
+fail() { log "  FAIL $*"; failed=$((failed + 1)); }
+# verdict <name> <status>: pass when the status is 0.
+verdict() { if [ "$2" -eq 0 ]; then pass "$1"; else fail "$1"; fi; }
+# check <name> <command...>: pass when the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi
+}
+
+stage_result() {
+	echo "stage: $1 passed=$2 failed=$3"
+	[ "$3" -eq 0 ]
+}
+
+# ---- Provisioning and the tree -------------------------------------------
 
 # Provision packages and the pristine tree, then make the overlay.
 # Prints the overlay path.
 prepare_tree() {
 	local pristine
-	pristine=$("$PROJ/scripts/provision.sh" "$KSRC_CACHE" | tail -n 1)
+	pristine=$("$PROJ/scripts/provision.sh" "$KSRC_CACHE" | tail -n 1) || return 1
+	[ -n "$pristine" ] || return 1
 	"$PROJ/scripts/overlay.sh" "$pristine" "$OVERLAY" "$PROJ" | tail -n 1
+}
+
+# debian_headers: the directory of Debian's linux-headers-*-amd64 package
+# for $KVER (exact upstream version), or nothing.
+debian_headers() {
+	local pkg
+	pkg=$(dpkg-query -W -f='${Package} ${Version} ${Status}\n' 'linux-headers-*-amd64' 2>/dev/null |
+		awk -v v="$KVER" '$2 ~ "^" v "-" && / installed$/ && $1 !~ /-rt-/ { print $1 }' |
+		head -n 1)
+	[ -n "$pkg" ] && [ -d "/usr/src/$pkg" ] && echo "/usr/src/$pkg"
+}
+
+# debian_image: the unpacked linux-image package matching debian_headers
+# (scripts/provision.sh), or nothing.  Holds boot/vmlinuz-<abi> and
+# lib/modules/<abi>.
+debian_image() {
+	local hdr dir
+	hdr=$(basename "$(debian_headers)") || return 1
+	dir=$KSRC_CACHE/${hdr/#linux-headers-/linux-image-}-$(dpkg-query -W -f='${Version}' "$hdr")
+	[ -e "$dir/.unpacked" ] && echo "$dir"
+}
+
+# build_stamp <what...>: a hash of everything a kernel build reads from
+# the project (every file git does not ignore), the pinned kernel and <what>
+# (the build's arguments).  A build directory whose stamp matches was built
+# from exactly these inputs, so the stages skip kbuild's own walk over the
+# tree (tens of seconds per kernel on two cores) when nothing changed.
+build_stamp() {
+	{
+		printf '%s\n' "$KVER" "$*"
+		# A listed file that is gone (deleted, not yet git rm'd) only
+		# drops out of the hash.
+		(cd "$PROJ" &&
+		 { git ls-files -z -co --exclude-standard 2>/dev/null ||
+		   find . -path ./build -prune -o -path ./.git -prune -o -type f -print0; } |
+			LC_ALL=C sort -z | xargs -0 sha1sum 2>/dev/null) || true
+	} | sha1sum | cut -d' ' -f1
+}
+
+# build_current <dir> <stamp>: the directory was last built from <stamp>.
+build_current() {
+	[ -f "$1/.dft-build-stamp" ] && [ "$(cat "$1/.dft-build-stamp")" = "$2" ]
+}
+
+# seed_build_dir <built dir> <new dir>: start a build directory as a copy
+# of another one, so that a kernel whose configuration differs only in a
+# few options is built incrementally.  kbuild's own dependency files name
+# the source tree and relative paths only, but the tools/ build (objtool)
+# records the absolute output directory; with the old one, make relinks
+# objtool, and every object depends on objtool: rewrite it.
+seed_build_dir() {
+	local from to
+	from=$(cd "$1" && pwd) || return 1
+	to=$2
+	rm -rf "$to.tmp"
+	cp -a "$from" "$to.tmp" || return 1
+	grep -rlF "$from/" "$to.tmp/tools" --include='*.cmd' --include='*.d' 2>/dev/null |
+		xargs -r sed -i "s|$from/|$to/|g"
+	rm -f "$to.tmp/.dft-build-stamp" "$to.tmp/.kunitconfig"
+	rm -rf "$to"
+	mv "$to.tmp" "$to"
 }
 
 # kbuild_locked <cmd...>: run a kernel build holding KBUILD_LOCK.
@@ -39,8 +133,79 @@ kbuild_locked() {
 	( flock 8 && "$@" ) 8>"$KBUILD_LOCK"
 }
 
-kunit_py() {
-	python3 "$OVERLAY/tools/testing/kunit/kunit.py" "$@"
+# ---- QEMU accelerator ----------------------------------------------------
+
+# KVM is used only when a tiny guest really boots with it.  A writable
+# /dev/kvm is not enough: on some machines QEMU aborts at once under KVM
+# ("failed to set MSR 0x10a") or the guest never makes progress.  The probe
+# boots a 512-byte boot sector with the arguments every stage uses (-cpu
+# host, -smp 2); it prints "OK" on the serial port and exits QEMU through
+# isa-debug-exit (status 33).  The verdict is kept for the machine's boot,
+# per QEMU binary and KVM device.  DFT_KVM_DEV and DFT_ACCEL_CACHE exist for
+# scripts/harness-selftest.sh, which fakes a broken KVM.
+KVM_DEV=${DFT_KVM_DEV:-/dev/kvm}
+ACCEL_CACHE=${DFT_ACCEL_CACHE:-${TMPDIR:-/tmp}/dma-fence-token-accel-$(id -u)}
+QEMU_X86=qemu-system-x86_64
+
+# accel_probe_image <file>: write the probe's boot disk.
+accel_probe_image() {
+	# mov dx,0x3f8; mov al,'O'; out dx,al; mov al,'K'; out dx,al;
+	# mov al,10; out dx,al; mov dx,0xf4; mov al,0x10; out dx,al; hlt; jmp $-1
+	printf '\xba\xf8\x03\xb0\x4f\xee\xb0\x4b\xee\xb0\x0a\xee\xba\xf4\x00\xb0\x10\xee\xf4\xeb\xfd' >"$1"
+	truncate -s 510 "$1"
+	printf '\x55\xaa' >>"$1"
+	truncate -s 1M "$1"
+}
+
+# accel_probe_boot <accel args...>: boot the probe guest; 0 if it ran.
+accel_probe_boot() {
+	local dir rc
+	dir=$(mktemp -d)
+	accel_probe_image "$dir/disk"
+	timeout -k 2 15 "$QEMU_X86" "$@" -smp 2 -m 64M -display none -nodefaults \
+		-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-serial "file:$dir/serial" -drive "file=$dir/disk,format=raw,if=ide" \
+		>"$dir/qemu.log" 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" -eq 33 ] && grep -q OK "$dir/serial"; then
+		rm -rf "$dir"
+		return 0
+	fi
+	ACCEL_WHY="rc=$rc $(tr '\n' ' ' <"$dir/qemu.log" | cut -c1-160)"
+	rm -rf "$dir"
+	return 1
+}
+
+# qemu_accel: prints "KVM" or "TCG (<why>)".
+qemu_accel() {
+	local key file qemu_path boot
+	qemu_path=$(command -v "$QEMU_X86" 2>/dev/null) || { echo "TCG (no $QEMU_X86)"; return; }
+	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo noboot)
+	key=$(printf '%s\n' "$boot" "$qemu_path" "$(stat -c '%s %Y' "$qemu_path")" "$KVM_DEV" |
+		md5sum | cut -c1-16)
+	file=$ACCEL_CACHE/$key
+	if [ -s "$file" ]; then
+		cat "$file"
+		return
+	fi
+	mkdir -p "$ACCEL_CACHE"
+	if ! [ -r "$KVM_DEV" ] || ! [ -w "$KVM_DEV" ]; then
+		echo "TCG (no usable $KVM_DEV)" >"$file.tmp"
+	elif accel_probe_boot -enable-kvm -cpu host; then
+		echo "KVM" >"$file.tmp"
+	else
+		echo "TCG (KVM probe failed: $ACCEL_WHY)" >"$file.tmp"
+	fi
+	mv "$file.tmp" "$file"
+	cat "$file"
+}
+
+# is_kvm: the probe's verdict is KVM.
+is_kvm() { [ "$(qemu_accel)" = KVM ]; }
+
+# qemu_accel_args: QEMU's accelerator arguments, one per line.
+qemu_accel_args() {
+	if is_kvm; then printf '%s\n' -enable-kvm -cpu host; fi
 }
 
 # Kernel arguments for a QEMU guest's clock.  Under TCG the guest kernel
@@ -51,12 +216,52 @@ kunit_py() {
 # its rate.  Prints nothing under KVM.
 guest_clock_args() {
 	local khz
-	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-		return 0
-	fi
+	is_kvm && return 0
 	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	echo "tsc=reliable${khz:+ tsc_early_khz=$khz}"
 }
+
+# ---- KUnit ---------------------------------------------------------------
+
+kunit_py() {
+	python3 "$OVERLAY/tools/testing/kunit/kunit.py" "$@"
+}
+
+# kunit_args <arch> <positive|negative>: set KUNIT_ARGS (build and exec) and
+# KUNIT_RUN (exec only: QEMU and kernel arguments) for kunit.py.  The
+# positive suites build from drivers/dma-buf/tests/.kunitconfig as a user
+# would; the misuse suites add drivers/dma-buf/tests/misuse.kunitconfig in
+# a build directory of their own.
+kunit_args() {
+	local arch=$1 kind=$2 a clock
+	KUNIT_ARGS=(--arch="$arch" --kunitconfig="$PROJ/drivers/dma-buf/tests/.kunitconfig"
+		    --kunitconfig="$PROJ/tests/kunit-$arch.config")
+	KUNIT_BDIR=$BUILD/kunit-$arch
+	if [ "$kind" = negative ]; then
+		KUNIT_ARGS+=(--kunitconfig="$PROJ/drivers/dma-buf/tests/misuse.kunitconfig")
+		KUNIT_BDIR=$BUILD/kunit-$arch-misuse
+	fi
+	KUNIT_ARGS+=(--build_dir="$KUNIT_BDIR")
+	KUNIT_RUN=()
+	if [ "$arch" = x86_64 ]; then
+		KUNIT_RUN=(--qemu_args="-smp 2 -m 1G")
+		for a in $(qemu_accel_args); do KUNIT_RUN+=(--qemu_args="$a"); done
+		clock=$(guest_clock_args)
+		for a in $clock; do KUNIT_RUN+=(--kernel_args="$a"); done
+	fi
+}
+
+# kunit_counts <kunit.py parse output>: "passed failed skipped crashed errors"
+kunit_counts() {
+	awk '/Testing complete\. Ran/ { line = $0 }
+	     function num(k) {
+		if (!match(line, k ": [0-9]+")) return 0
+		return substr(line, RSTART + length(k) + 2, RLENGTH - length(k) - 2) + 0
+	     }
+	     END { print num("passed"), num("failed"), num("skipped"), num("crashed"), num("errors") }' "$1"
+}
+
+# ---- Kernel reports ------------------------------------------------------
 
 # scan_reports <log>: print unexpected kernel report lines, return 1 if any.
 scan_reports() {
@@ -69,18 +274,49 @@ scan_reports() {
 	return 0
 }
 
-# summary_counts <parse-output>: "passed failed skipped crashed errors"
-summary_counts() {
-	local line n p f s c e
-	line=$(grep -a 'Testing complete\. Ran' "$1" | tail -n 1)
-	n() { printf '%s' "$line" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
-	p=$(n passed); f=$(n failed); s=$(n skipped); c=$(n crashed); e=$(n errors)
-	echo "${p:-0} ${f:-0} ${s:-0} ${c:-0} ${e:-0}"
+# ---- Static checks -------------------------------------------------------
+
+# run_sparse <x86_64 build dir> <log> <file that must have been checked>:
+# sparse (C=2) over the project in a configured build directory.  Prints
+# every warning or error in project code; returns 0 only if sparse ran on
+# the file and found nothing.
+run_sparse() {
+	local bdir=$1 out=$2 must=$3 rc hits
+	kbuild_locked make -C "$OVERLAY" O="$bdir" ARCH=x86_64 CC="ccache gcc" C=2 \
+		CHECK=sparse -j"$JOBS" drivers/fence-token/ >"$out" 2>&1
+	rc=$?
+	hits=$(grep -E '^[^:]*drivers/fence-token/[^:]*:[0-9]+:[0-9]+: (warning|error):' "$out")
+	[ -z "$hits" ] || printf '%s\n' "$hits"
+	grep -q "CHECK.*$must" "$out" || { echo "sparse did not run on $must"; return 1; }
+	[ "$rc" -eq 0 ] && [ -z "$hits" ]
 }
 
-stage_result() {
-	echo "stage: $1 passed=$2 failed=$3"
-	[ "$3" -eq 0 ]
+# debug_symbols <module...>: print the lockdep or debugobjects symbols the
+# modules reference (a production build must reference none).
+debug_symbols() {
+	nm -u "$@" 2>/dev/null | grep -E 'lock_acquire|lock_release|lockdep|debug_object' |
+		awk '{ print $NF }' | sort -u | tr '\n' ' '
+}
+
+# ---- The sample driver ---------------------------------------------------
+
+# simgpu_results <console log> <qemu-boot output> <check>...: count the
+# bad-input cases and the named "sc: check" lines of a boot that ran
+# tests/guest/simgpu.sh (into passed and failed).
+simgpu_results() {
+	local console=$1 out=$2 clean c
+	shift 2
+	clean=${console%.log}.clean
+	tr -d '\r' <"$console" | grep -aoE 'sc: .*' >"$clean"
+	grep -E '^qemu: ' "$out" >&2
+	grep -E '^sc: (run|check|bad badinput|last)' "$clean" >&2
+	grep -E '^sc: bad not ok' "$clean" >&2
+	passed=$((passed + $(grep -cE '^sc: bad ok ' "$clean")))
+	failed=$((failed + $(grep -cE '^sc: bad not ok ' "$clean")))
+	[ "$(grep -cE '^sc: bad (not )?ok ' "$clean")" -ge 25 ] || fail "bad-input suite incomplete"
+	for c in "$@"; do
+		check "$c" grep -qE "^sc: check $c( [a-z]+=[0-9]+)* rc=0$" "$clean"
+	done
 }
 
 # build_simgpu_workload: compile the static userspace workload of the

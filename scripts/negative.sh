@@ -8,29 +8,22 @@
 # expected kind of report.  Cases not expected on this architecture must be
 # skipped by the case itself.
 #
-# Usage: scripts/negative.sh <um|x86_64> <kunit build dir>
+# Usage: scripts/negative.sh <um|x86_64>   (after scripts/kunit.sh <arch>
+#	build of the misuse kernel, see kunit_args in scripts/lib.sh)
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 arch=${1:?arch}
-bdir=${2:?build dir}
 table=$PROJ/tests/negative-cases.txt
 logs=$BUILD/logs/negative-$arch
 rm -rf "$logs"
 mkdir -p "$logs"
 
-args=(--arch="$arch" --build_dir="$bdir" --timeout=300
-      --kunitconfig="$PROJ/drivers/dma-buf/tests/.kunitconfig")
-qemu=()
-if [ "$arch" = um ]; then
-	args+=(--kunitconfig="$PROJ/tests/kunit-um.config")
-fi
-if [ "$arch" = x86_64 ]; then
-	args+=(--kunitconfig="$PROJ/tests/kunit-x86_64.config")
-	qemu=(--qemu_args="-smp 2 -m 1G")
-	[ -w /dev/kvm ] && qemu+=(--qemu_args="-enable-kvm -cpu host")
-fi
+kunit_args "$arch" negative
+args=("${KUNIT_ARGS[@]}" --timeout=300)
+qemu=("${KUNIT_RUN[@]}")
+[ "$arch" = um ] || log "negative-$arch: accelerator $(qemu_accel)"
 glob='dma_fence_token_neg*.*'
 
 mapfile -t tests < <(kunit_py exec "${args[@]}" "${qemu[@]}" --list_tests "$glob" 2>/dev/null |
@@ -50,35 +43,29 @@ awk -v dir="$logs" '/Starting KUnit Kernel \([0-9]+\/[0-9]+\)/ { n++ }
 	n { print > sprintf("%s/boot-%03d.log", dir, n) }' "$logs/all.log"
 log "negative-$arch: ${#tests[@]} boots in $((SECONDS - start)) s"
 
-passed=0
-failed=0
 i=0
 for t in "${tests[@]}"; do
 	i=$((i + 1))
 	boot=$(printf '%s/boot-%03d.log' "$logs" "$i")
 	line=$(awk -F'\t' -v t="$t" '$1 == t' "$table")
 	if [ -z "$line" ]; then
-		log "  FAIL $t: no entry in tests/negative-cases.txt"
-		failed=$((failed + 1))
+		fail "$t: no entry in tests/negative-cases.txt"
 		continue
 	fi
 	IFS=$'\t' read -r -a f <<<"$line"
 	archs=${f[1]}
 	if [ ! -s "$boot" ]; then
-		log "  FAIL $t: no boot log"
-		failed=$((failed + 1))
+		fail "$t: no boot log"
 		continue
 	fi
 	kunit_py parse "$boot" >"$boot.parsed" 2>&1
-	read -r p fl s c e < <(summary_counts "$boot.parsed")
+	read -r p fl s c e < <(kunit_counts "$boot.parsed")
 	case=${t#*.}
 	if [ "$archs" != all ] && ! grep -qw "$arch" <<<"${archs//,/ }"; then
 		if [ "$s" -ge 1 ] && [ "$fl" -eq 0 ] && [ "$c" -eq 0 ]; then
-			log "  ok   $t: skipped on $arch as expected"
-			passed=$((passed + 1))
+			pass "$t: skipped on $arch as expected"
 		else
-			log "  FAIL $t: expected a skip on $arch"
-			failed=$((failed + 1))
+			fail "$t: expected a skip on $arch"
 		fi
 		continue
 	fi
@@ -96,11 +83,9 @@ for t in "${tests[@]}"; do
 		[ -n "$hit" ] || why="${why:+$why; }no '$pat' in the console"
 	done
 	if [ -z "$why" ]; then
-		log "  ok   $t: ${f[*]:2}"
-		passed=$((passed + 1))
+		pass "$t: ${f[*]:2}"
 	else
-		log "  FAIL $t: $why (log: ${boot#"$PROJ"/})"
-		failed=$((failed + 1))
+		fail "$t: $why (log: ${boot#"$PROJ"/})"
 	fi
 done
 
@@ -108,8 +93,7 @@ done
 while IFS=$'\t' read -r t _; do
 	case $t in ''|'#'*) continue ;; esac
 	printf '%s\n' "${tests[@]}" | grep -qxF "$t" && continue
-	log "  FAIL $t: listed in tests/negative-cases.txt but not built"
-	failed=$((failed + 1))
+	fail "$t: listed in tests/negative-cases.txt but not built"
 done <"$table"
 
 stage_result "negative-$arch" "$passed" "$failed"

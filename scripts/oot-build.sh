@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Out-of-tree build of the library and the sample driver against Debian's linux-headers-amd64
-# (a production kernel: no lockdep, no debugobjects, no KUnit), with
-# -Werror.  Proves that every annotation compiles away.  The sources are
+# Out-of-tree build of the library and the sample driver against Debian's
+# headers of the pinned kernel (linux-headers-<abi>-amd64 of KVER, chosen by
+# exact version; a production kernel: no lockdep, no debugobjects, no
+# KUnit), with -Werror.  Proves that every annotation compiles away.  The sources are
 # copied to the build directory first, so no object lands in the tree.
 #
 # Usage: scripts/oot-build.sh
@@ -12,9 +13,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 "$PROJ/scripts/provision.sh" "$KSRC_CACHE" >/dev/null || { stage_result oot-debian 0 1; exit 1; }
-kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+kdir=$(debian_headers)
 if [ -z "$kdir" ]; then
-	log "oot-debian: no linux-headers-*-amd64 under /usr/src"
+	log "oot-debian: no linux-headers-*-amd64 package of $KVER under /usr/src"
 	stage_result oot-debian 0 1
 	exit 1
 fi
@@ -28,9 +29,11 @@ find "$out" -path '*/tests/Kbuild' -exec sh -c ': > "$1"' _ {} \;
 if kbuild_locked make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m CONFIG_DRM_SIMGPU=m W=1 \
 	KCFLAGS=-Werror modules >"$out/build.log" 2>&1 &&
    ! grep -q 'warning:' "$out/build.log"; then
-	log "oot-debian: built $(cd "$out" && find . -name '*.ko' | sort | tr '\n' ' ')against $(basename "$kdir")"
+	log "oot-debian: built $(cd "$out" && find . -name '*.ko' | sort | tr '\n' ' ')against" \
+		"$(basename "$kdir") $(dpkg-query -W -f='${Version}' "$(basename "$kdir")")"
 	# Production objects must not reference any checking machinery.
-	syms=$(find "$out" -name '*.ko' -exec nm -u {} + | grep -E 'lock_acquire|lock_release|debug_object|lockdep' || true)
+	mapfile -t kos < <(find "$out" -name '*.ko')
+	syms=$(debug_symbols "${kos[@]}")
 	if [ -n "$syms" ]; then
 		log "oot-debian: production module references checking symbols: $syms"
 		stage_result oot-debian 0 1

@@ -15,7 +15,10 @@ src=${1:?pristine tree}
 ovl=${2:?overlay dir}
 proj=$(cd "${3:?project root}" && pwd)
 
-if [ ! -e "$ovl/.fence-token-overlay" ]; then
+# The marker names the pristine tree: a different one (another kernel
+# version) makes a new overlay.
+mark=$(cd "$src" && pwd)
+if [ ! -e "$ovl/.fence-token-overlay" ] || [ "$(cat "$ovl/.fence-token-overlay")" != "$mark" ]; then
 	rm -rf "$ovl" "$ovl.tmp"
 	mkdir -p "$(dirname "$ovl")"
 	cp -al "$src" "$ovl.tmp"
@@ -30,7 +33,7 @@ if [ ! -e "$ovl/.fence-token-overlay" ]; then
 
 	# kunit.py refuses a tree that has been configured in place.
 	rm -f "$ovl.tmp/.config"
-	touch "$ovl.tmp/.fence-token-overlay"
+	echo "$mark" >"$ovl.tmp/.fence-token-overlay"
 	mv "$ovl.tmp" "$ovl"
 fi
 

@@ -7,13 +7,30 @@
 # KUnit results through kunit.py parse, the workload's exit code, and no
 # unexpected kernel report anywhere in the log.
 #
+# The kernel is configured as kunit.py configures its x86_64 kernel
+# (drivers/dma-buf/tests/.kunitconfig and tests/kunit-x86_64.config, then
+# olddefconfig) with tests/qemu-modules.config and --extra-config on top.
+# A new build directory starts from a copy of build/kunit-x86_64 when that
+# exists, so only what the project's options change is compiled.
+#
 # Usage: scripts/qemu-boot.sh --tree <overlay tree> --build <dir>
 #		[--modules "<mod>..."] [--workload "<cmd>"]
+#		[--workload-file <guest script>] [--env "<VAR=value>..."]
 #		[--extra-config <fragment>] [--log <file>] [--timeout <s>]
 #		[--kunit-py <path>] [--name <label>] [--min-tests <n>]
 #		[--files "<src>:<dst>..."] [--allow-reports <ERE>]
 #		[--modprobe-conf "<line>..."] [--append "<kernel args>"]
+#		[--prebuilt <unpacked kernel package> --extra-modules "<ko>..."]
 #
+# --prebuilt boots a kernel that is not built here (Debian's own, unpacked by
+# scripts/provision.sh: boot/vmlinuz-<release> and lib/modules/<release>)
+# with the modules of --extra-modules (built out of tree against its
+# headers) and the modules they depend on; --tree is still needed for
+# kunit.py parse.
+#
+# --workload-file is a script of tests/guest/ run by busybox sh after the
+# modules are loaded; --env values reach it as exported variables
+# (/etc/qemu-boot/env), and tests/guest/lib.sh is at /etc/qemu-boot/lib.sh.
 # --files copies each <src> of the host to <dst> in the initramfs (an
 # absolute path, e.g. a static test binary to /bin/tool).
 # The tree comes from scripts/overlay.sh; all output goes to the build dir.
@@ -27,10 +44,11 @@
 # reports=<n>" and "qemu: <name> result=PASS|FAIL"; exits 0 only on PASS.
 
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$PROJ
 tree='' build='' workload='' extra='' log='' kunit_py='' name='' files='' allow=''
-mconf='' append=''
+mconf='' append='' wfile='' genv='' prebuilt='' xmods=''
 timeout=300 min_tests=1
 modules="dma-fence-tokens dma-fence-token-test"
 
@@ -43,6 +61,10 @@ while [ $# -gt 0 ]; do
 	--build) build=$2 ;;
 	--modules) modules=$2 ;;
 	--workload) workload=$2 ;;
+	--workload-file) wfile=$2 ;;
+	--env) genv=$2 ;;
+	--prebuilt) prebuilt=$2 ;;
+	--extra-modules) xmods=$2 ;;
 	--extra-config) extra=$2 ;;
 	--log) log=$2 ;;
 	--timeout) timeout=$2 ;;
@@ -60,6 +82,7 @@ done
 if [ -z "$tree" ] || [ -z "$build" ]; then die "--tree and --build are required"; fi
 [ -f "$tree/Makefile" ] || die "$tree is not a kernel tree"
 [ -z "$extra" ] || [ -f "$extra" ] || die "no such fragment: $extra"
+[ -z "$wfile" ] || [ -f "$wfile" ] || die "no such workload file: $wfile"
 tree=$(cd "$tree" && pwd)
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
@@ -70,56 +93,82 @@ log=${log:-$build/console-$name.log}
 kunit_py=${kunit_py:-$tree/tools/testing/kunit/kunit.py}
 say() { echo "qemu: $name $*"; }
 
-kmake=(make -C "$tree" O="$build" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)")
+kmake=(make -C "$tree" O="$build" ARCH=x86_64 CC="ccache gcc" -j"$JOBS")
+[ -z "$prebuilt" ] || [ -d "$prebuilt/lib/modules" ] || die "$prebuilt is not an unpacked kernel"
 
-# --- Configure: allnoconfig plus the fragment, only when the fragment changed.
-# Later assignments of a symbol override earlier ones (extra wins).
-frag=$build/qemu-boot.config
-awk '/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s) }
-     /^# CONFIG_[A-Za-z0-9_]+ is not set/ { s = $2 }
-     s != "" { if (!(s in v)) o[n++] = s; v[s] = $0; s = "" }
-     END { for (i = 0; i < n; i++) print v[o[i]] }' \
-	"$root/tests/qemu-modules.config" ${extra:+"$extra"} >"$frag.new"
-start=$SECONDS
-: >"$build/make.log"
-# One kernel build at a time on the machine (see KBUILD_LOCK in lib.sh).
-KBUILD_LOCK=${KBUILD_LOCK:-${KSRC_CACHE:+$KSRC_CACHE/.kbuild.lock}}
-if [ -n "${KBUILD_LOCK:-}" ]; then
+build_kernel() {
+	local stamp
+	stamp=$(build_stamp qemu-boot "$extra")
+	if build_current "$build" "$stamp" && [ -f "$build/arch/x86/boot/bzImage" ]; then
+		say "kernel up to date ($build)"
+		return 0
+	fi
+	start=$SECONDS
+	# One kernel build at a time on the machine (see KBUILD_LOCK in lib.sh),
+	# held from the configuration to modules_install.
 	mkdir -p "$(dirname "$KBUILD_LOCK")"
 	exec 8>"$KBUILD_LOCK"
 	flock 8
-fi
-if [ ! -f "$build/.config" ] || ! cmp -s "$frag.new" "$frag"; then
-	say "configuring $build"
-	rm -f "$frag"
-	"${kmake[@]}" KCONFIG_ALLCONFIG="$frag.new" allnoconfig >>"$build/make.log" 2>&1 ||
-		{ tail -n 30 "$build/make.log"; die "allnoconfig failed"; }
-	mv "$frag.new" "$frag"
-fi
-rm -f "$frag.new"
-missing=$(grep -E '^CONFIG_[A-Za-z0-9_]+=[ym]$' "$frag" | grep -vxF -f "$build/.config" || true)
-if [ -n "$missing" ]; then
-	echo "qemu-boot: these fragment options did not make it into $build/.config" \
-		"(unmet dependency or unknown symbol):" >&2
-	echo "$missing" >&2
-	exit 2
-fi
-# "# CONFIG_X is not set" in the fragment must leave X off (not selected
-# back on by another option).
-still_set=$(sed -nE 's/^# (CONFIG_[A-Za-z0-9_]+) is not set$/^\1=/p' "$frag" |
-	grep -f - "$build/.config" || true)
-if [ -n "$still_set" ]; then
-	echo "qemu-boot: these options the fragment turns off are still on in" \
-		"$build/.config (selected by another option):" >&2
-	echo "$still_set" >&2
-	exit 2
-fi
+	seed=$BUILD/kunit-x86_64
+	if [ -z "$extra" ] && [ ! -f "$build/.config" ] && [ -f "$seed/.config" ] && [ "$seed" != "$build" ]; then
+		say "seeding $build from ${seed#"$root"/}"
+		seed_build_dir "$seed" "$build"
+		rm -f "$build/.config"
+	fi
+	# --- Configure, only when the fragments changed.  Later assignments of a
+	# symbol override earlier ones (extra wins).
+	frag=$build/qemu-boot.config
+	awk '/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s) }
+	     /^# CONFIG_[A-Za-z0-9_]+ is not set/ { s = $2 }
+	     s != "" { if (!(s in v)) o[n++] = s; v[s] = $0; s = "" }
+	     END { for (i = 0; i < n; i++) print v[o[i]] }' \
+		"$root/drivers/dma-buf/tests/.kunitconfig" "$root/tests/kunit-x86_64.config" \
+		"$root/tests/qemu-modules.config" ${extra:+"$extra"} >"$frag.new"
+	: >"$build/make.log"
+	rm -f "$build/.dft-build-stamp"
+	if [ ! -f "$build/.config" ] || ! cmp -s "$frag.new" "$frag"; then
+		say "configuring $build"
+		rm -f "$frag"
+		cp "$frag.new" "$build/.config"
+		"${kmake[@]}" olddefconfig >>"$build/make.log" 2>&1 ||
+			{ tail -n 30 "$build/make.log"; die "olddefconfig failed"; }
+		mv "$frag.new" "$frag"
+	fi
+	rm -f "$frag.new"
+	missing=$(grep -E '^CONFIG_[A-Za-z0-9_]+=[ym]$' "$frag" | grep -vxF -f "$build/.config" || true)
+	if [ -n "$missing" ]; then
+		echo "qemu-boot: these fragment options did not make it into $build/.config" \
+			"(unmet dependency or unknown symbol):" >&2
+		echo "$missing" >&2
+		exit 2
+	fi
+	# "# CONFIG_X is not set" in the fragment must leave X off (not selected
+	# back on by another option).
+	still_set=$(sed -nE 's/^# (CONFIG_[A-Za-z0-9_]+) is not set$/^\1=/p' "$frag" |
+		grep -f - "$build/.config" || true)
+	if [ -n "$still_set" ]; then
+		echo "qemu-boot: these options the fragment turns off are still on in" \
+			"$build/.config (selected by another option):" >&2
+		echo "$still_set" >&2
+		exit 2
+	fi
 
-# --- Build.
-say "building bzImage and modules (log: $build/make.log)"
-"${kmake[@]}" bzImage modules >>"$build/make.log" 2>&1 ||
-	{ tail -n 40 "$build/make.log"; die "kernel build failed"; }
-say "build done in $((SECONDS - start))s"
+	# --- Build.
+	say "building bzImage and modules (log: $build/make.log)"
+	"${kmake[@]}" bzImage modules >>"$build/make.log" 2>&1 ||
+		{ tail -n 40 "$build/make.log"; die "kernel build failed"; }
+	echo "$stamp" >"$build/.dft-build-stamp"
+	say "build done in $((SECONDS - start))s"
+}
+
+if [ -z "$prebuilt" ]; then
+	build_kernel
+	kimage=$build/arch/x86/boot/bzImage
+else
+	kver=$(basename "$(ls -d "$prebuilt"/lib/modules/*/ | head -n 1)")
+	kimage=$prebuilt/boot/vmlinuz-$kver
+	say "prebuilt kernel $kver"
+fi
 
 # --- Initramfs: busybox, /init, the modules and what /init should do.
 rd=$build/initramfs
@@ -129,10 +178,14 @@ cp /bin/busybox "$rd/bin/busybox"
 for a in $("$rd/bin/busybox" --list-full); do
 	[ -e "$rd/$a" ] || ln -s /bin/busybox "$rd/$a"
 done
-install -m 755 "$root/tests/initramfs-init.sh" "$rd/init"
+install -m 755 "$root/tests/guest/init.sh" "$rd/init"
+install -m 644 "$root/tests/guest/lib.sh" "$rd/etc/qemu-boot/lib.sh"
 # shellcheck disable=SC2086 # one module per word
 printf '%s\n' $modules >"$rd/etc/qemu-boot/modules"
 [ -z "$workload" ] || printf '%s\n' "$workload" >"$rd/etc/qemu-boot/workload"
+[ -z "$wfile" ] || install -m 644 "$wfile" "$rd/etc/qemu-boot/workload"
+: >"$rd/etc/qemu-boot/env"
+for v in $genv; do printf 'export %s\n' "$v" >>"$rd/etc/qemu-boot/env"; done
 for spec in $files; do
 	[ -f "${spec%%:*}" ] || die "--files: no such file: ${spec%%:*}"
 	install -D -m 755 "${spec%%:*}" "$rd/${spec#*:}"
@@ -141,26 +194,44 @@ if [ -n "$mconf" ]; then
 	mkdir -p "$rd/etc/modprobe.d"
 	printf '%s\n' "$mconf" >"$rd/etc/modprobe.d/qemu-boot.conf"
 fi
-"${kmake[@]}" INSTALL_MOD_PATH="$rd" INSTALL_MOD_STRIP=1 modules_install \
-	>>"$build/make.log" 2>&1 || { tail -n 20 "$build/make.log"; die "modules_install failed"; }
-kver=$(cat "$build/include/config/kernel.release")
+if [ -z "$prebuilt" ]; then
+	"${kmake[@]}" INSTALL_MOD_PATH="$rd" INSTALL_MOD_STRIP=1 modules_install \
+		>>"$build/make.log" 2>&1 || { tail -n 20 "$build/make.log"; die "modules_install failed"; }
+	kver=$(cat "$build/include/config/kernel.release")
+else
+	# The extra modules, and what they need from the prebuilt tree.
+	mdir=$rd/lib/modules/$kver
+	mkdir -p "$mdir/extra"
+	for ko in $xmods; do install -m 644 "$ko" "$mdir/extra/"; done
+	for ko in $xmods; do modinfo -F depends "$ko"; done | tr ',' '\n' | sort -u |
+	while read -r dep; do
+		[ -n "$dep" ] || continue
+		# Our own modules are not in the prebuilt tree.
+		{ modprobe -d "$prebuilt" -S "$kver" --show-depends "$dep" 2>/dev/null || true; } |
+			awk '$1 == "insmod" { print $2 }'
+	done | sort -u | while read -r f; do
+		install -D -m 644 "$f" "$mdir/${f#"$prebuilt/lib/modules/$kver/"}"
+	done
+	cp "$prebuilt/lib/modules/$kver/modules.order" "$prebuilt/lib/modules/$kver/modules.builtin"* \
+		"$mdir/" 2>/dev/null || true
+fi
 rm -f "$rd/lib/modules/$kver/build" "$rd/lib/modules/$kver/source"
 depmod -b "$rd" "$kver"
-[ -z "${KBUILD_LOCK:-}" ] || exec 8>&-
+[ -n "$prebuilt" ] || exec 8>&-
 (cd "$rd" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
 	gzip -1 >"$build/initramfs.cpio.gz"
 
 # --- Boot.  The guest reboots at the end; -no-reboot turns that into an exit.
-qemu=(qemu-system-x86_64 -smp 2 -m 1G -nographic -no-reboot
-	-kernel "$build/arch/x86/boot/bzImage" -initrd "$build/initramfs.cpio.gz"
-	-append "console=ttyS0 panic=-1 printk.devkmsg=on${append:+ $append}")
+# Under TCG the guest is told its clock (guest_clock_args in lib.sh).
+accel=$(qemu_accel)
+clock=$(guest_clock_args)
+qemu=("$QEMU_X86" -smp 2 -m 1G -nographic -no-reboot
+	-kernel "$kimage" -initrd "$build/initramfs.cpio.gz"
+	-append "console=ttyS0 panic=-1 printk.devkmsg=on${clock:+ $clock}${append:+ $append}")
 [ ! -e /usr/share/qemu/qboot.rom ] || qemu+=(-bios qboot.rom)
-accel=TCG
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	qemu+=(-enable-kvm -cpu host)
-	accel=KVM
-fi
-say "booting ($accel, log: $log)"
+for a in $(qemu_accel_args); do qemu+=("$a"); done
+say "booting (${accel%% *}, log: $log)"
+say "accelerator $accel"
 mkdir -p "$(dirname "$log")"
 start=$SECONDS
 "${qemu[@]}" </dev/null >"$log" 2>&1 &
@@ -200,22 +271,15 @@ sed -n '/qemu-boot: ---- module ktap start/,/qemu-boot: ---- modules loaded/p' \
 krc=0
 kout=$(python3 "$kunit_py" parse "$ktap" 2>&1) || krc=$?
 printf '%s\n' "$kout"
-read -r passed failed skipped < <(awk '
-	function num(k) {
-		if (!match(line, k ": [0-9]+")) return 0
-		return substr(line, RSTART + length(k) + 2, RLENGTH - length(k) - 2) + 0
-	}
-	/Testing complete\./ { line = $0 }
-	END { print num("passed"), num("failed") + num("crashed"), num("skipped") }' \
-	<<<"$kout")
-say "kunit passed=$passed failed=$failed skipped=$skipped"
-total=$((passed + failed + skipped))
-[ "$failed" = 0 ] || errors+=("$failed KUnit test(s) failed")
+read -r kp kf ks kc _ < <(kunit_counts <(printf '%s\n' "$kout"))
+kf=$((kf + kc))
+say "kunit passed=$kp failed=$kf skipped=$ks"
+total=$((kp + kf + ks))
+[ "$kf" = 0 ] || errors+=("$kf KUnit test(s) failed")
 [ "$total" -ge "$min_tests" ] || errors+=("$total KUnit tests ran, expected at least $min_tests")
 [ "$krc" = 0 ] || [ "$total" = 0 ] || errors+=("kunit.py parse reported a failure")
 
-reports_re='BUG:|WARNING:|possible circular locking|inconsistent lock state|ODEBUG|KASAN|UBSAN|suspected memory leak|unreferenced object|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking'
-reports=$(grep -nE "$reports_re" "$clean" || true)
+reports=$(grep -naE "$REPORT_RE" "$clean" || true)
 if [ -n "$allow" ]; then
 	say "allowed reports=$(grep -cE -- "$allow" <<<"$reports" || true)"
 	reports=$(grep -vE -- "$allow" <<<"$reports" || true)

@@ -15,13 +15,9 @@ prepare_tree >/dev/null || { stage_result qemu-setup 0 1; exit 1; }
 mkdir -p "$BUILD/logs/qemu"
 out=$BUILD/logs/qemu/harness.out
 
-# Module unload must leave nothing behind; lockdep must still be on.
-workload='rmmod dma_fence_token_obs_test && rmmod dma_fence_token_ring_test && rmmod dma_fence_token_wq_test && rmmod dma_fence_token_test && rmmod dma_fence_tokens &&
-awk "/debug_locks:/ { print \"lockdep: debug_locks=\" \$2; exit \$2 != 1 }" /proc/lockdep_stats'
-
 "$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$BUILD/x86-mod" \
 	--modules "dma-fence-tokens dma-fence-token-test dma-fence-token-wq-test dma-fence-token-ring-test dma-fence-token-obs-test" --name modules \
-	--workload "$workload" --log "$BUILD/logs/qemu/console.log" \
+	--workload-file "$PROJ/tests/guest/modules.sh" --log "$BUILD/logs/qemu/console.log" \
 	--min-tests 10 >"$out" 2>&1
 rc=$?
 grep -E '^qemu: |\[(PASSED|FAILED|SKIPPED|CRASHED)\]' "$out" >&2

@@ -4,7 +4,7 @@
 # make qemu-obs: the observability boot.  Boots the module kernel of
 # scripts/qemu-check.sh, records the library's trace events with tracefs
 # while dma-fence-token-hung-test leaves an obligation in every state
-# (tests/qemu-obs-workload.sh), and checks the debugfs listing, the
+# (tests/guest/obs.sh), and checks the debugfs listing, the
 # watchdog's reports (exactly one per obligation, the only reports of the
 # boot), the counters and the trace events with their fields.  One check
 # per line below; the stage counts them.
@@ -20,29 +20,18 @@ mkdir -p "$logs"
 out=$logs/harness.out
 console=$logs/console.log
 
-# The watchdog's warnings are the expected reports of this boot.
-allow='WARNING: CPU: [0-9]+ PID: [0-9]+ at .*dft_warn'
+# The watchdog's warnings and the tracker's report lines are the expected
+# reports of this boot; the checks below count them exactly.
+warn_re='WARNING: CPU: [0-9]+ PID: [0-9]+ at .*dft_warn'
+allow="$warn_re|dma_fence_token: "
 "$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$BUILD/x86-mod" \
 	--modules "dma-fence-tokens" --name obs --min-tests 0 \
-	--workload "$(cat "$PROJ/tests/qemu-obs-workload.sh")" \
+	--workload-file "$PROJ/tests/guest/obs.sh" \
 	--allow-reports "$allow" --log "$console" >"$out" 2>&1
 rc=$?
 grep -E '^qemu: ' "$out" >&2
 clean=$BUILD/x86-mod/console-obs.clean
 
-passed=0
-failed=0
-check() {	# check <name> <command...>
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		log "  ok   $name"
-		passed=$((passed + 1))
-	else
-		log "  FAIL $name"
-		failed=$((failed + 1))
-	fi
-}
 section() {	# section <title>: the lines of one framed section
 	sed -n "/obs: ---- $1 ----/,/obs: ---- end ----/p" "$clean"
 }
@@ -72,7 +61,7 @@ check "listing: a stack starts at the caller of dma_fence_token_begin()" \
 check "listing: creation stack of the promise" has "$ob" "	hung_promise+"
 
 w=$(grep -E 'dma_fence_token: ' "$clean")
-check "watchdog: one warning per obligation" count_is 5 "$(grep -E "$allow" "$clean")" .
+check "watchdog: one warning per obligation" count_is 5 "$(grep -E "$warn_re" "$clean")" .
 check "watchdog: four hung obligations" count_is 4 "$w" "dma_fence_token: hung obligation \(fence not signalled in time\): fence dft-hung:dft-hung-timeline context $ctx "
 check "watchdog: one broken promise" count_is 1 "$w" "dma_fence_token: broken promise \(fence not signalled in time\): fence dft-hung:dft-hung-timeline context $ctx seqno 6, token begun at hung_promise+"
 check "watchdog: token details" grep -qE "seqno 1 unsignalled for [0-9]+ ms: state must-signal, held by token, task dft-hung-holder/" <<<"$w"

@@ -3,8 +3,9 @@
 #
 # /init of the initramfs built by scripts/qemu-boot.sh (busybox).  Loads the
 # modules listed in /etc/qemu-boot/modules in order (KUnit runs a module's
-# suites while it loads), runs /etc/qemu-boot/workload if present and
-# reboots (QEMU runs with -no-reboot, so it exits).  Markers go through
+# suites while it loads), runs /etc/qemu-boot/workload if present, with the
+# variables of /etc/qemu-boot/env exported, and reboots (QEMU runs with
+# -no-reboot, so it exits).  Markers go through
 # /dev/kmsg so that they stay in order with the kernel's own output on the
 # console; qemu-boot.sh cuts the log at them.
 
@@ -33,6 +34,7 @@ done </etc/qemu-boot/modules
 mark "---- modules loaded rc=$mrc ----"
 
 wrc=0
+[ ! -f /etc/qemu-boot/env ] || . /etc/qemu-boot/env
 if [ "$mrc" -eq 0 ] && [ -f /etc/qemu-boot/workload ]; then
 	sh /etc/qemu-boot/workload
 	wrc=$?

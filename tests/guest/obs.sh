@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Workload of the observability boot (scripts/qemu-obs.sh), run by busybox
+# Guest script of the observability boot (scripts/qemu-obs.sh), run by busybox
 # sh in the guest: record the library's trace events while a helper module
 # leaves an obligation in every state, print the debugfs listing, lower the
 # watchdog limit so that the watchdog reports them, unload the helper
@@ -35,4 +35,7 @@ echo 0 >$T/tracing_on
 echo "obs: ---- trace ----"
 grep dma_fence_token_ $T/trace
 echo "obs: ---- end ----"
-awk '/debug_locks:/ { print "lockdep: debug_locks=" $2; exit $2 != 1 }' /proc/lockdep_stats
+. /etc/qemu-boot/lib.sh
+l=$(debug_locks)
+echo "lockdep: debug_locks=$l"
+[ "$l" = 1 ]

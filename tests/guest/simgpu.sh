@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest script of the simgpu and debian stages (scripts/simgpu-check.sh,
+# scripts/debian-check.sh): a workload with fault injection and dependency
+# chains, the ioctl bad-input suite, then ROUNDS rounds of load, submit,
+# close with jobs in flight and unload, the library's unload, and where the
+# kernel has them kmemleak and lockdep.  Every result line starts with
+# "sc: ".  Environment: JOBS, ROUNDS.
+. /etc/qemu-boot/lib.sh
+
+mkdir -p /tmp
+w=/bin/simgpu-workload
+modprobe simgpu || exit 1
+$w run jobs="$JOBS" hang=1 lost=1 error=1 deps=30 >/tmp/run.out
+rc=$?
+sed "s/^/sc: run /" /tmp/run.out
+echo "sc: check run rc=$rc"
+$w badinput >/tmp/bad.out
+sed "s/^/sc: bad /" /tmp/bad.out
+rmmod simgpu
+echo "sc: check unload rc=$?"
+
+f=0
+i=0
+while [ $i -lt "$ROUNDS" ]; do
+	i=$((i + 1))
+	modprobe simgpu hang_ppm=20000 || { f=$((f + 1)); continue; }
+	$w close jobs=32 >/tmp/close.out ||
+		{ f=$((f + 1)); sed "s/^/sc: round $i /" /tmp/close.out; }
+	n=0
+	until rmmod simgpu 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 20 ] || { f=$((f + 1)); break; }
+		sleep 1
+	done
+done
+tail -n 1 /tmp/close.out | sed "s/^/sc: last round /"
+echo "sc: check loop rounds=$i rc=$f"
+rmmod dma_fence_tokens
+echo "sc: check library unload rc=$?"
+[ ! -e /sys/kernel/debug/kmemleak ] || echo "sc: check kmemleak rc=$(leak_count)"
+[ ! -e /proc/lockdep_stats ] || echo "sc: check lockdep rc=$(( $(debug_locks) != 1 ))"
+echo "sc: done"
