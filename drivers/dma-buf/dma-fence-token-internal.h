@@ -97,17 +97,18 @@ static inline void __dma_fence_token_resume(struct dma_fence_token *tok,
 
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 void __dma_fence_guarantee_end(struct dma_fence *fence);
-void __dma_fence_token_report(enum dma_fence_token_misuse kind,
+bool __dma_fence_token_report(enum dma_fence_token_misuse kind,
 			      struct dma_fence *fence, unsigned long ip);
 #else
 static inline void __dma_fence_guarantee_end(struct dma_fence *fence)
 {
 }
 
-static inline void __dma_fence_token_report(enum dma_fence_token_misuse kind,
+static inline bool __dma_fence_token_report(enum dma_fence_token_misuse kind,
 					    struct dma_fence *fence,
 					    unsigned long ip)
 {
+	return false;
 }
 #endif
 
@@ -133,8 +134,13 @@ struct seq_file;
 /* Obligation records (dma-fence-token-obligation.c). */
 int __dft_ob_init(void);
 void __dft_ob_exit(void);
-void __dft_ob_begin(struct dma_fence *fence, unsigned long ip);
+void __dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
+		    unsigned long ip);
 void __dft_ob_end(struct dma_fence *fence);
+struct dma_fence_token *__dft_ob_token(struct dma_fence *fence);
+struct dma_fence *__dft_ob_token_fence(struct dma_fence_token *tok,
+				       unsigned long *ip);
+void __dft_ob_forget(struct dma_fence *fence);
 bool __dft_ob_promise(struct dma_fence *fence);
 void __dft_ob_stats(struct dma_fence_token_stats *stats);
 void __dma_fence_obligation_move(struct dma_fence *fence,

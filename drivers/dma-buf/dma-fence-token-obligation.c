@@ -92,6 +92,8 @@ static const char * const dft_ob_holder_name[] = {
  *	protected by dft_ob_lock
  * @cb: fence callback of a promise, armed while @cb_armed
  * @fence: the fence, referenced while the record is live
+ * @tok: the token that holds the obligation in the must-signal state, NULL
+ *	once it moved on; protected by dft_ob_lock
  * @since: jiffies when the token was begun
  * @created_at: code address of the dma_fence_token_begin() call
  * @stack: stack depot handle of the begin, 0 if it could not be saved
@@ -108,6 +110,7 @@ struct dft_obligation {
 	struct list_head link;
 	struct dma_fence_cb cb;
 	struct dma_fence *fence;
+	struct dma_fence_token *tok;
 	unsigned long since;
 	unsigned long created_at;
 	depot_stack_handle_t stack;
@@ -238,7 +241,8 @@ static noinline depot_stack_handle_t dft_ob_save_stack(unsigned long ip)
  * A token was begun for @fence at @ip and a new guarantee starts: take a
  * record.  Called before the token's signalling section opens.
  */
-void __dft_ob_begin(struct dma_fence *fence, unsigned long ip)
+void __dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
+		    unsigned long ip)
 {
 	depot_stack_handle_t stack = 0;
 	struct dft_obligation *ob;
@@ -264,6 +268,7 @@ void __dft_ob_begin(struct dma_fence *fence, unsigned long ip)
 	}
 	list_move_tail(&ob->link, &dft_ob_live);
 	ob->fence = dma_fence_get(fence);
+	ob->tok = tok;
 	ob->since = jiffies;
 	ob->created_at = ip;
 	ob->stack = stack;
@@ -293,6 +298,7 @@ void __dma_fence_obligation_move(struct dma_fence *fence,
 	if (ob && !ob->cb_armed) {
 		ob->state = state;
 		ob->where = where;
+		ob->tok = NULL;
 		if (state == DFT_OB_RUNNING)
 			dft_ob_set_task(ob);
 	}
@@ -319,6 +325,70 @@ void __dft_ob_end(struct dma_fence *fence)
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
 	dma_fence_put(fence);
 	dft_ob_free_record(ob);
+}
+
+/*
+ * The token that holds the obligation of @fence in the must-signal state,
+ * or NULL.  For the free fixups: the memory being freed is still valid.
+ */
+struct dma_fence_token *__dft_ob_token(struct dma_fence *fence)
+{
+	struct dma_fence_token *tok = NULL;
+	struct dft_obligation *ob;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dft_ob_lock, flags);
+	ob = dft_ob_find(fence);
+	if (ob && ob->state == DFT_OB_MUST_SIGNAL)
+		tok = ob->tok;
+	spin_unlock_irqrestore(&dft_ob_lock, flags);
+	return tok;
+}
+
+/*
+ * The fence whose obligation token @tok holds, with a reference, or NULL;
+ * @ip is set to where the token was begun.  For a token whose memory no
+ * longer says so (a stack reused or cleared before it was freed); a linear
+ * walk, only ever on a misuse.
+ */
+struct dma_fence *__dft_ob_token_fence(struct dma_fence_token *tok,
+				       unsigned long *ip)
+{
+	struct dma_fence *fence = NULL;
+	struct dft_obligation *ob;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dft_ob_lock, flags);
+	list_for_each_entry(ob, &dft_ob_live, link) {
+		if (ob->tok == tok && ob->state == DFT_OB_MUST_SIGNAL) {
+			fence = dma_fence_get(ob->fence);
+			*ip = ob->created_at;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&dft_ob_lock, flags);
+	return fence;
+}
+
+/*
+ * The memory of @fence is being freed while its obligation is recorded:
+ * drop the record without touching the fence again (its reference goes
+ * with the memory; a promise's callback is on a list that goes with it).
+ */
+void __dft_ob_forget(struct dma_fence *fence)
+{
+	struct dft_obligation *ob;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dft_ob_lock, flags);
+	ob = dft_ob_find(fence);
+	if (ob) {
+		ob->cb_armed = false;
+		dft_ob_unlink(ob);
+	}
+	spin_unlock_irqrestore(&dft_ob_lock, flags);
+	if (ob)
+		dft_ob_free_record(ob);
 }
 
 static void dft_ob_promise_signalled(struct dma_fence *fence,
@@ -356,6 +426,7 @@ bool __dft_ob_promise(struct dma_fence *fence)
 	if (ob && !ob->cb_armed) {
 		ob->state = DFT_OB_PROMISED;
 		ob->where = NULL;
+		ob->tok = NULL;
 		ob->cb_armed = true;
 	} else {
 		ob = NULL;
@@ -447,9 +518,11 @@ static void dft_ob_report(struct dft_obligation *snap, unsigned int age_ms)
 	atomic_long_inc(&dft_watchdog_reports);
 	if (promise)
 		atomic_long_inc(&dft_promises_broken);
-	__dma_fence_token_report(promise ? DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE :
-				 DMA_FENCE_TOKEN_MISUSE_HUNG, fence,
-				 snap->created_at);
+	/* Past the full reports, the one rate-limited line is all. */
+	if (!__dma_fence_token_report(promise ? DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE :
+				      DMA_FENCE_TOKEN_MISUSE_HUNG, fence,
+				      snap->created_at))
+		return;
 	pr_warn("dma_fence_token: fence %s:%s context %llu seqno %llu unsignalled for %u ms: state %s%s%s, held by %s, task %s/%d; token begun at:\n",
 		fence->ops->get_driver_name(fence),
 		fence->ops->get_timeline_name(fence), fence->context,
@@ -609,6 +682,9 @@ static const char * const dft_misuse_key[DMA_FENCE_TOKEN_MISUSE_COUNT] = {
 	[DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE] = "misuse_second_guarantee",
 	[DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT] = "misuse_no_timeout",
 	[DMA_FENCE_TOKEN_MISUSE_HUNG] = "misuse_hung",
+	[DMA_FENCE_TOKEN_MISUSE_FENCE_FREED] = "misuse_fence_freed",
+	[DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT] = "misuse_wrong_context",
+	[DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN] = "misuse_not_begun",
 };
 
 /**

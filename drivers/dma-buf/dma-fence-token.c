@@ -4,11 +4,13 @@
  */
 
 #include <linux/debugobjects.h>
+#include <linux/delay.h>
 #include <linux/dma-fence-token.h>
 #include <linux/jiffies.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <linux/spinlock.h>
@@ -140,15 +142,24 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(dma_fence_token_discharge);
  * DOC: Runtime tracker
  *
  * With CONFIG_DMA_FENCE_TOKEN_DEBUG every live token is a debugobject and
- * holds a reference to its fence.  The tracker reports, with one warning
+ * holds a reference to its fence.  The tracker reports, with a warning
  * that starts with "dma_fence_token:" and names the fence and where its
  * token was begun:
  *
  * - a token that leaves the scope of DMA_FENCE_TOKEN() live, or that is
  *   begun again while live (the fence is signalled with -ECANCELED);
- * - memory holding a live token that is freed (found by
- *   CONFIG_DEBUG_OBJECTS_FREE; the fence is signalled with -ECANCELED);
- * - a second discharge, and the use of a discharged token;
+ * - memory holding a live token, or a fence whose signal a token, queue or
+ *   ring still owes, that is freed by any allocator (kfree(), kfree_rcu(),
+ *   kmem_cache_free(), vfree(), a thread's stack; found by
+ *   CONFIG_DEBUG_OBJECTS_FREE), with the fence in the same allocation or
+ *   not: the fence is signalled with -ECANCELED while its memory is still
+ *   there, and the free goes on;
+ * - a token discharged or transferred by another task, or in another
+ *   context (task, softirq, hard interrupt), than the one that began it,
+ *   including tokens that opened no lockdep section (the fence is still
+ *   signalled);
+ * - a second discharge, the use of a discharged token, and the discharge
+ *   of a token that was never begun;
  * - a proof presented to dma_fence_proof_end() for another fence (the owed
  *   fence is signalled with -ECANCELED);
  * - a second path taking on the guarantee of a fence while another holds
@@ -162,10 +173,12 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(dma_fence_token_discharge);
  *   after that limit (reported once as hung), see "Obligations, watchdog
  *   and debugfs".
  *
- * Each report also bumps a counter, see dma_fence_token_get_stats(), and
- * emits the dma_fence_token_misuse trace event.  The recovery signals the
- * fence so that nothing waits forever; the report is still a bug in the
- * driver.
+ * The first five reports of a boot are warnings with a backtrace; later
+ * ones are one rate-limited line each that ends with how many reports of
+ * that kind there were, as debugobjects does.  Each report also bumps a
+ * counter, see dma_fence_token_get_stats(), and emits the
+ * dma_fence_token_misuse trace event.  The recovery signals the fence so
+ * that nothing waits forever; the report is still a bug in the driver.
  */
 
 /**
@@ -258,7 +271,32 @@ static const char * const dft_misuse_name[DMA_FENCE_TOKEN_MISUSE_COUNT] = {
 		"second guaranteed signalling path for one fence",
 	[DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT] = "transfer to hardware without a timeout",
 	[DMA_FENCE_TOKEN_MISUSE_HUNG] = "hung obligation (fence not signalled in time)",
+	[DMA_FENCE_TOKEN_MISUSE_FENCE_FREED] = "fence freed while its signal is owed",
+	[DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT] =
+		"token discharged in another task or context than the one that began it",
+	[DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN] = "token discharged without a begin",
 };
+
+/* The context level a token is begun and must be discharged in. */
+static unsigned int dft_context(void)
+{
+	if (in_nmi())
+		return 3;
+	if (in_hardirq())
+		return 2;
+	if (in_serving_softirq())
+		return 1;
+	return 0;
+}
+
+/*
+ * Reports are full warnings with a backtrace for the first few, then one
+ * rate-limited line each, as debugobjects does: a driver that repeats a
+ * misuse in a loop must not flood the log (or panic a panic_on_warn
+ * machine over and over).  The counters count every report.
+ */
+#define DFT_WARN_LIMIT	5
+static atomic_t dft_warnings;
 
 static atomic_long_t dft_created;
 static atomic_long_t dft_discharged[DMA_FENCE_TOKEN_PATH_COUNT];
@@ -266,36 +304,58 @@ static atomic_long_t dft_opportunistic;
 static atomic_long_t dft_misuse[DMA_FENCE_TOKEN_MISUSE_COUNT];
 static const struct debug_obj_descr dft_debug_descr;
 
-static void dft_warn(enum dma_fence_token_misuse kind, struct dma_fence *fence,
+/* Returns true for a full report, false for a rate-limited line. */
+static bool dft_warn(enum dma_fence_token_misuse kind, struct dma_fence *fence,
 		     unsigned long created_at)
 {
-	atomic_long_inc(&dft_misuse[kind]);
+	long n = atomic_long_inc_return(&dft_misuse[kind]);
+	bool full = atomic_inc_return(&dft_warnings) <= DFT_WARN_LIMIT;
+
 	trace_dma_fence_token_misuse(kind, fence);
-	if (fence)
+	if (fence && full)
 		WARN(1, "dma_fence_token: %s: fence %s:%s context %llu seqno %llu, token begun at %pS\n",
 		     dft_misuse_name[kind], fence->ops->get_driver_name(fence),
 		     fence->ops->get_timeline_name(fence), fence->context,
 		     fence->seqno, (void *)created_at);
-	else
+	else if (full && !created_at)
+		WARN(1, "dma_fence_token: %s\n", dft_misuse_name[kind]);
+	else if (full)
 		WARN(1, "dma_fence_token: %s: token begun at %pS\n",
 		     dft_misuse_name[kind], (void *)created_at);
+	else if (fence)
+		pr_warn_ratelimited("dma_fence_token: %s: fence %s:%s context %llu seqno %llu, token begun at %pS (report %ld of this kind)\n",
+				    dft_misuse_name[kind],
+				    fence->ops->get_driver_name(fence),
+				    fence->ops->get_timeline_name(fence),
+				    fence->context, fence->seqno,
+				    (void *)created_at, n);
+	else
+		pr_warn_ratelimited("dma_fence_token: %s: token begun at %pS (report %ld of this kind)\n",
+				    dft_misuse_name[kind], (void *)created_at, n);
+	return full;
 }
 
 /* Report a misuse found by another part of the library. */
-void __dma_fence_token_report(enum dma_fence_token_misuse kind,
+bool __dma_fence_token_report(enum dma_fence_token_misuse kind,
 			      struct dma_fence *fence, unsigned long ip)
 {
-	dft_warn(kind, fence, ip);
+	return dft_warn(kind, fence, ip);
 }
 
 /* A discharged token no longer references its fence: name it by address. */
 static void dft_warn_stale(enum dma_fence_token_misuse kind,
 			   struct dma_fence_token *tok)
 {
-	atomic_long_inc(&dft_misuse[kind]);
+	long n = atomic_long_inc_return(&dft_misuse[kind]);
+
 	trace_dma_fence_token_misuse(kind, NULL);
-	WARN(1, "dma_fence_token: %s: fence %p (already discharged), token begun at %pS\n",
-	     dft_misuse_name[kind], tok->fence, (void *)tok->created_at);
+	if (atomic_inc_return(&dft_warnings) <= DFT_WARN_LIMIT)
+		WARN(1, "dma_fence_token: %s: fence %p (already discharged), token begun at %pS\n",
+		     dft_misuse_name[kind], tok->fence, (void *)tok->created_at);
+	else
+		pr_warn_ratelimited("dma_fence_token: %s: fence %p (already discharged), token begun at %pS (report %ld of this kind)\n",
+				    dft_misuse_name[kind], tok->fence,
+				    (void *)tok->created_at, n);
 }
 
 static void dft_track_start(struct dma_fence_token *tok)
@@ -317,11 +377,37 @@ static void dft_track_stop(struct dma_fence_token *tok,
 }
 
 /*
+ * Signal @fence -ECANCELED from a free fixup.  The code that frees it may
+ * hold the fence's lock (a job freed from a fence callback, which runs
+ * under that lock): spin for a bounded time only, and rather leave the
+ * fence unsignalled than deadlock; its memory is going away anyway.
+ */
+static void dft_signal_freeing(struct dma_fence *fence)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (spin_trylock_irqsave(fence->lock, flags)) {
+			if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags)) {
+				dma_fence_set_error(fence, -ECANCELED);
+				dma_fence_signal_locked(fence);
+			}
+			spin_unlock_irqrestore(fence->lock, flags);
+			return;
+		}
+		udelay(1);
+	}
+	pr_warn_ratelimited("dma_fence_token: the code freeing fence %p holds its lock: left unsignalled\n",
+			    fence);
+}
+
+/*
  * A live token was lost: report, signal the fence with -ECANCELED so that
- * nobody waits forever, close the section if this task opened it.  @put is
- * false when the token's memory is being freed: the fence may live in the
- * same allocation, so the tracker's reference is left behind rather than
- * risk dropping the last one on freed memory.
+ * nobody waits forever, close the section if this context opened it.  @put
+ * is false when the token's memory is being freed: the fence may live in
+ * the same allocation, so the tracker's reference is left behind rather
+ * than risk dropping the last one on freed memory.
  */
 static void dft_recover_leak(struct dma_fence_token *tok,
 			     enum dma_fence_token_misuse kind, bool put)
@@ -331,22 +417,51 @@ static void dft_recover_leak(struct dma_fence_token *tok,
 	dft_warn(kind, fence, tok->created_at);
 	dft_track_stop(tok, DMA_FENCE_TOKEN_PATH_NONE);
 	if (fence) {
-		__dma_fence_signal_error(fence, -ECANCELED);
+		if (put)
+			__dma_fence_signal_error(fence, -ECANCELED);
+		else
+			dft_signal_freeing(fence);
 		__dma_fence_guarantee_end(fence);
 	}
-	if (tok->owner == current)
+	/* A fixup in an interrupt on top of the owner must not close it. */
+	if (tok->owner == current && tok->context == dft_context())
 		dft_section_close(tok);
 	if (put)
 		dma_fence_put(fence);
 }
 
+/*
+ * The memory of a tracked token is being freed.  debugobjects calls this
+ * for an active object and scans the memory again afterwards, endlessly if
+ * the object is still active: whatever the token's memory says, the object
+ * leaves the active state here.
+ */
 static bool dft_fixup_free(void *addr, enum debug_obj_state state)
 {
 	struct dma_fence_token *tok = addr;
+	struct dma_fence *fence;
+	unsigned long ip = 0;
 
-	if (state != ODEBUG_STATE_ACTIVE || tok->state != DFT_STATE_LIVE)
+	if (state != ODEBUG_STATE_ACTIVE)
 		return false;
-	dft_recover_leak(tok, DMA_FENCE_TOKEN_MISUSE_LEAK_FREED, false);
+	if (tok->state == DFT_STATE_LIVE) {
+		dft_recover_leak(tok, DMA_FENCE_TOKEN_MISUSE_LEAK_FREED, false);
+		return true;
+	}
+	/*
+	 * Live, but the memory was rewritten before it was freed (a thread's
+	 * stack is cleared for reuse): the record still knows the fence.
+	 */
+	fence = __dft_ob_token_fence(tok, &ip);
+	dft_warn(DMA_FENCE_TOKEN_MISUSE_LEAK_FREED, fence, ip);
+	debug_object_deactivate(tok, &dft_debug_descr);
+	debug_object_free(tok, &dft_debug_descr);
+	if (fence) {
+		dft_signal_freeing(fence);
+		__dma_fence_guarantee_end(fence);
+		/* The lookup's reference; the token's own one is left behind. */
+		dma_fence_put(fence);
+	}
 	return true;
 }
 
@@ -382,9 +497,39 @@ static bool dft_guarantee_fixup_init(void *addr, enum debug_obj_state state)
 	return true;
 }
 
+/*
+ * The memory of a fence is being freed while a path owes its signal.  If a
+ * live token holds it, that token is recovered (one report, the fence ends
+ * -ECANCELED while its memory is still there).  Otherwise a queue or ring
+ * holds it: reported, and the tracker forgets the fence without touching
+ * it again.  Either way the guarantee leaves the active state, or
+ * debugobjects would scan the memory forever.
+ */
+static bool dft_guarantee_fixup_free(void *addr, enum debug_obj_state state)
+{
+	struct dma_fence *fence = addr;
+	struct dma_fence_token *tok;
+
+	if (state != ODEBUG_STATE_ACTIVE)
+		return false;
+	tok = __dft_ob_token(fence);
+	if (tok && tok->state == DFT_STATE_LIVE && tok->fence == fence) {
+		dft_recover_leak(tok, DMA_FENCE_TOKEN_MISUSE_FENCE_FREED, false);
+		/* Whatever discharges @tok later finds it discharged. */
+		tok->fence = NULL;
+		return true;
+	}
+	dft_warn(DMA_FENCE_TOKEN_MISUSE_FENCE_FREED, fence, 0);
+	__dft_ob_forget(fence);
+	debug_object_deactivate(fence, &dft_guarantee_descr);
+	debug_object_free(fence, &dft_guarantee_descr);
+	return true;
+}
+
 static const struct debug_obj_descr dft_guarantee_descr = {
 	.name		= "dma_fence_guarantee",
 	.fixup_init	= dft_guarantee_fixup_init,
+	.fixup_free	= dft_guarantee_fixup_free,
 };
 
 static void dft_guarantee_start(struct dma_fence *fence)
@@ -415,8 +560,20 @@ static bool dft_discharge(struct dma_fence_token *tok,
 		if (tok->state == DFT_STATE_DONE)
 			dft_warn_stale(DMA_FENCE_TOKEN_MISUSE_DOUBLE_DISCHARGE, tok);
 		else
-			dft_warn(DMA_FENCE_TOKEN_MISUSE_DOUBLE_DISCHARGE, NULL, 0);
+			dft_warn(DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN, NULL, 0);
 		return false;
+	}
+	if (unlikely(tok->owner != current || tok->context != dft_context())) {
+		/*
+		 * Still discharged, so that the fence ends signalled; the
+		 * section, if any, belongs to the owner and cannot be closed
+		 * from here.
+		 */
+		dft_warn(DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT, tok->fence,
+			 tok->created_at);
+#ifdef CONFIG_LOCKDEP
+		tok->section_open = false;
+#endif
 	}
 	dft_track_stop(tok, path);
 	atomic_long_inc(&dft_discharged[path]);
@@ -499,13 +656,14 @@ static void dft_begin(struct dma_fence_token *tok, struct dma_fence *fence,
 	tok->path = DMA_FENCE_TOKEN_PATH_NONE;
 	tok->created_at = ip;
 	tok->owner = current;
+	tok->context = dft_context();
 	dft_track_start(tok);
 	atomic_long_inc(&dft_created);
 	dma_fence_get(fence);
 	if (new_guarantee && fence) {
 		dft_guarantee_start(fence);
 		/* Before the section opens: may save a stack (GFP_NOWAIT). */
-		__dft_ob_begin(fence, ip);
+		__dft_ob_begin(fence, tok, ip);
 	}
 #endif
 	WARN_ON_ONCE(!fence);

@@ -71,6 +71,13 @@ enum dma_fence_token_path {
  * @DMA_FENCE_TOKEN_MISUSE_HUNG: an obligation held by a token, a signalling
  *	work item or a hardware ring was still not discharged after the
  *	watchdog limit
+ * @DMA_FENCE_TOKEN_MISUSE_FENCE_FREED: the memory of a fence was freed while
+ *	a path still owed its signal
+ * @DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT: a token was discharged or
+ *	transferred by another task, or in another context (task, softirq,
+ *	hard interrupt), than the one that began it
+ * @DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN: a token that was never begun was
+ *	discharged
  * @DMA_FENCE_TOKEN_MISUSE_COUNT: number of kinds, not a kind
  */
 enum dma_fence_token_misuse {
@@ -83,6 +90,9 @@ enum dma_fence_token_misuse {
 	DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE,
 	DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT,
 	DMA_FENCE_TOKEN_MISUSE_HUNG,
+	DMA_FENCE_TOKEN_MISUSE_FENCE_FREED,
+	DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT,
+	DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN,
 	DMA_FENCE_TOKEN_MISUSE_COUNT
 };
 
@@ -95,6 +105,7 @@ enum dma_fence_token_misuse {
  * @path: how the token was discharged
  * @created_at: code address of the dma_fence_token_begin() call
  * @owner: task that began the token and holds its signalling section
+ * @context: context level that began it (task, softirq, hard interrupt)
  *
  * A token is owned by exactly one context.  Declare one on the stack with
  * DMA_FENCE_TOKEN() or embed one in a job.  Its fields are for the library;
@@ -113,6 +124,7 @@ struct dma_fence_token {
 	enum dma_fence_token_path path;
 	unsigned long created_at;
 	struct task_struct *owner;
+	unsigned int context;
 #endif
 };
 

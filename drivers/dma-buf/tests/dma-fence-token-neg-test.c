@@ -12,10 +12,14 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/dma-resv.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/vmalloc.h>
 
 #include "dma-fence-token-mock.h"
 #include "dma-fence-token-mock-ring.h"
@@ -251,6 +255,321 @@ static void dft_neg_leak_freed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 	/* The tracker kept its fence reference: the fence may have been in the job. */
 	dma_fence_put(dft_f(test));
+}
+
+/**
+ * struct dft_fat_job - a job laid out as drivers do: its fence, the fence's
+ * lock and the token in one allocation
+ * @base: the job's fence
+ * @lock: the fence's lock
+ * @tok: the job's must-signal token
+ * @rcu: for call_rcu()
+ */
+struct dft_fat_job {
+	struct dma_fence base;
+	spinlock_t lock;	/* the fence's lock */
+	struct dma_fence_token tok;
+	struct rcu_head rcu;
+};
+
+static const char *dft_fat_name(struct dma_fence *fence)
+{
+	return "dft-neg-job";
+}
+
+/* The cases free the job themselves: that is the misuse. */
+static void dft_fat_release(struct dma_fence *fence)
+{
+}
+
+static const struct dma_fence_ops dft_fat_ops = {
+	.get_driver_name = dft_fat_name,
+	.get_timeline_name = dft_fat_name,
+	.release = dft_fat_release,
+};
+
+/**
+ * struct dft_seen - what a fence callback saw, outside the freed memory
+ * @cb: the callback on the job's fence
+ * @calls: how often it ran
+ * @status: the fence's status when it ran
+ */
+struct dft_seen {
+	struct dma_fence_cb cb;
+	int calls;
+	int status;
+};
+
+static void dft_seen_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	struct dft_seen *seen = container_of(cb, struct dft_seen, cb);
+
+	seen->status = fence->error ?: 1;
+	seen->calls++;
+}
+
+/*
+ * Initialise the fence of @job, watch it with @seen; with @tok, begin
+ * @job's token for it (interrupts off: no section, for a job freed in
+ * another context).
+ */
+static void dft_fat_job_init(struct kunit *test, struct dft_fat_job *job,
+			     struct dft_seen *seen, bool tok, bool irqs_off)
+{
+	spin_lock_init(&job->lock);
+	dma_fence_init(&job->base, &dft_fat_ops, &job->lock,
+		       dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_EQ(test, dma_fence_add_callback(&job->base, &seen->cb,
+						     dft_seen_cb), 0);
+	if (!tok)
+		return;
+	if (irqs_off)
+		local_irq_disable();
+	dma_fence_token_begin(&job->tok, &job->base);
+	if (irqs_off)
+		local_irq_enable();
+	__release(&job->tok);	/* the leak is the point */
+}
+
+/* One report for the freed job, whichever of its objects debugobjects met first. */
+static void dft_expect_freed(struct kunit *test, struct dft_seen *seen)
+{
+	struct dft_neg *n = test->priv;
+	struct dma_fence_token_stats now;
+
+	dma_fence_token_get_stats(&now);
+	KUNIT_EXPECT_EQ(test,
+			now.misuse[DMA_FENCE_TOKEN_MISUSE_LEAK_FREED] +
+			now.misuse[DMA_FENCE_TOKEN_MISUSE_FENCE_FREED],
+			n->before.misuse[DMA_FENCE_TOKEN_MISUSE_LEAK_FREED] +
+			n->before.misuse[DMA_FENCE_TOKEN_MISUSE_FENCE_FREED] + 1);
+	KUNIT_EXPECT_EQ(test, seen->calls, 1);
+	KUNIT_EXPECT_EQ(test, seen->status, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+static void dft_need_free_check(struct kunit *test)
+{
+	dft_need_tracker(test);
+	if (!IS_ENABLED(CONFIG_DEBUG_OBJECTS_FREE))
+		kunit_skip(test, "needs CONFIG_DEBUG_OBJECTS_FREE");
+}
+
+/*
+ * Misuse: a job holding its fence and a live token is kfree()d.  Before the
+ * free fixups always deactivated, this looped forever inside kfree().
+ */
+static void dft_neg_freed_job_kfree(struct kunit *test)
+{
+	struct dft_seen seen = {};
+	struct dft_fat_job *job;
+
+	dft_need_free_check(test);
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	dft_fat_job_init(test, job, &seen, true, false);
+	kfree(job);
+	dft_expect_freed(test, &seen);
+}
+
+/* Misuse: the same job from a kmem_cache, kmem_cache_free()d. */
+static void dft_neg_freed_job_cache(struct kunit *test)
+{
+	struct dft_seen seen = {};
+	struct dft_fat_job *job;
+	struct kmem_cache *cache;
+
+	dft_need_free_check(test);
+	cache = kmem_cache_create("dft_neg_job", sizeof(*job), 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	job = kmem_cache_zalloc(cache, GFP_KERNEL);
+	if (!job)
+		kmem_cache_destroy(cache);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	dft_fat_job_init(test, job, &seen, true, false);
+	kmem_cache_free(cache, job);
+	kmem_cache_destroy(cache);
+	dft_expect_freed(test, &seen);
+}
+
+static void dft_fat_job_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct dft_fat_job, rcu));
+}
+
+/*
+ * Misuse: the same job freed by an RCU callback (softirq context, not the
+ * task that began the token), as drivers that look jobs up under RCU do.
+ */
+static void dft_neg_freed_job_rcu(struct kunit *test)
+{
+	struct dft_seen seen = {};
+	struct dft_fat_job *job;
+
+	dft_need_free_check(test);
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	dft_fat_job_init(test, job, &seen, true, true);
+	call_rcu(&job->rcu, dft_fat_job_free_rcu);
+	rcu_barrier();
+	dft_expect_freed(test, &seen);
+}
+
+/*
+ * Misuse: a token's memory is cleared before it is vfree()d, as a thread's
+ * stack is when an exited thread's stack is reused: the memory no longer
+ * says "live", the tracker's record still knows the fence.
+ */
+static void dft_neg_freed_cleared_vfree(struct kunit *test)
+{
+	struct dma_fence_token *tok;
+	unsigned long flags;
+
+	dft_need_free_check(test);
+	tok = vzalloc(sizeof(*tok));
+	KUNIT_ASSERT_NOT_NULL(test, tok);
+	/*
+	 * No lockdep section: a thread that leaves one open is reported by
+	 * lockdep when it exits, before its stack is ever freed.
+	 */
+	local_irq_save(flags);
+	dma_fence_token_begin(tok, dft_f(test));
+	local_irq_restore(flags);
+	__release(tok);	/* the leak is the point */
+	memset(tok, 0, sizeof(*tok));
+	vfree(tok);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_LEAK_FREED);
+	dft_expect_fence(test, -ECANCELED);
+	/* The token's reference went with its memory: drop it for it. */
+	dma_fence_put(dft_f(test));
+}
+
+/*
+ * Misuse: a fence is kfree()d while the live token that owes its signal is
+ * in another allocation.
+ */
+static void dft_neg_freed_fence_under_token(struct kunit *test)
+{
+	struct dft_seen seen = {};
+	struct dma_fence_token *tok;
+	struct dft_fat_job *job;
+
+	dft_need_free_check(test);
+	tok = kzalloc(sizeof(*tok), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tok);
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		kfree(tok);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	dft_fat_job_init(test, job, &seen, false, false);
+	dma_fence_token_begin(tok, &job->base);
+	__release(tok);	/* the leak is the point */
+	kfree(job);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_FENCE_FREED);
+	KUNIT_EXPECT_EQ(test, seen.calls, 1);
+	KUNIT_EXPECT_EQ(test, seen.status, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+	kfree(tok);
+}
+
+/**
+ * struct dft_elsewhere - a token discharged somewhere else than where it began
+ * @tok: the token, begun by the case
+ * @fence: its fence
+ * @timer: hard interrupt that discharges it
+ * @done: completed once it is discharged
+ */
+struct dft_elsewhere {
+	struct dma_fence_token tok;
+	struct dma_fence *fence;
+	struct hrtimer timer;
+	struct completion done;
+};
+
+static void dft_elsewhere_signal(struct dft_elsewhere *e)
+{
+	__acquire(&e->tok);	/* begun by the case */
+	dma_fence_proof_end(dma_fence_token_signal(&e->tok, 0), e->fence);
+	complete(&e->done);
+}
+
+static int dft_elsewhere_thread(void *data)
+{
+	dft_elsewhere_signal(data);
+	return 0;
+}
+
+static enum hrtimer_restart dft_elsewhere_irq(struct hrtimer *timer)
+{
+	dft_elsewhere_signal(container_of(timer, struct dft_elsewhere, timer));
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Begin @e's token with interrupts off, so that it opens no lockdep section
+ * that could give the misuse away: only the tracker's owner check can.
+ */
+static void dft_elsewhere_begin(struct kunit *test, struct dft_elsewhere *e)
+{
+	unsigned long flags;
+
+	e->fence = dft_f(test);
+	init_completion(&e->done);
+	local_irq_save(flags);
+	dma_fence_token_begin(&e->tok, e->fence);
+	local_irq_restore(flags);
+	__release(&e->tok);	/* discharged elsewhere: the point */
+}
+
+/* Misuse: a token begun by one task is discharged by another (a kthread). */
+static void dft_neg_wrong_task(struct kunit *test)
+{
+	struct dft_elsewhere *e;
+	struct task_struct *t;
+
+	dft_need_tracker(test);
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	dft_elsewhere_begin(test, e);
+	t = kthread_run(dft_elsewhere_thread, e, "dft-neg-elsewhere");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&e->done, 10 * HZ), 0);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT);
+	dft_expect_fence(test, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: a token begun in a task is discharged in a hard interrupt. */
+static void dft_neg_wrong_irq(struct kunit *test)
+{
+	struct dft_elsewhere *e;
+
+	dft_need_tracker(test);
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	hrtimer_init(&e->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	e->timer.function = dft_elsewhere_irq;
+	dft_elsewhere_begin(test, e);
+	hrtimer_start(&e->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&e->done, 10 * HZ), 0);
+	hrtimer_cancel(&e->timer);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT);
+	dft_expect_fence(test, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: a token that was never begun is discharged. */
+static void dft_neg_not_begun(struct kunit *test)
+{
+	struct dma_fence_token tok = {};
+
+	dft_need_tracker(test);
+	__acquire(&tok);	/* never begun: the point */
+	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), NULL);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+	/* The case's fence was not involved. */
+	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(dft_f(test), 0));
 }
 
 /* Misuse: a token begun again while live. */
@@ -698,6 +1017,14 @@ static struct kunit_case dft_neg_cases[] = {
 	KUNIT_CASE(dft_neg_gfp_kernel_atomic),
 	KUNIT_CASE(dft_neg_leak_scope),
 	KUNIT_CASE(dft_neg_leak_freed),
+	KUNIT_CASE(dft_neg_freed_job_kfree),
+	KUNIT_CASE(dft_neg_freed_job_cache),
+	KUNIT_CASE(dft_neg_freed_job_rcu),
+	KUNIT_CASE(dft_neg_freed_cleared_vfree),
+	KUNIT_CASE(dft_neg_freed_fence_under_token),
+	KUNIT_CASE(dft_neg_wrong_task),
+	KUNIT_CASE(dft_neg_wrong_irq),
+	KUNIT_CASE(dft_neg_not_begun),
 	KUNIT_CASE(dft_neg_begin_live),
 	KUNIT_CASE(dft_neg_double_discharge),
 	KUNIT_CASE(dft_neg_use_after_discharge),
