@@ -29,7 +29,7 @@ rounds=${SIMGPU_ROUNDS:-100}
 	--env "JOBS=$jobs ROUNDS=$rounds" \
 	--log "$console" --timeout 900 >"$out" 2>&1
 rc=$?
-simgpu_results "$console" "$out" run unload loop 'library unload' kmemleak lockdep
+simgpu_results "$console" "$out" run deep unload loop 'library unload' kmemleak lockdep
 [ "$rc" -eq 0 ] || tail -n 20 "$out" >&2
 verdict "boot: clean exit, no kernel report" "$rc"
 stage_result simgpu "$passed" "$failed"

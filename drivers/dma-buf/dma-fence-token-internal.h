@@ -137,6 +137,7 @@ void __dft_ob_exit(void);
 void __dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
 		    unsigned long ip);
 void __dft_ob_end(struct dma_fence *fence);
+const unsigned long *__dft_ob_any_progress(void);
 struct dma_fence_token *__dft_ob_token(struct dma_fence *fence);
 struct dma_fence *__dft_ob_token_fence(struct dma_fence_token *tok,
 				       unsigned long *ip);
@@ -144,7 +145,8 @@ void __dft_ob_forget(struct dma_fence *fence);
 bool __dft_ob_promise(struct dma_fence *fence);
 void __dft_ob_stats(struct dma_fence_token_stats *stats);
 void __dma_fence_obligation_move(struct dma_fence *fence,
-				 enum dft_ob_state state, const char *where);
+				 enum dft_ob_state state, const char *where,
+				 const unsigned long *progress);
 void __dma_fence_token_count_ring(bool timeout);
 unsigned int dma_fence_token_watchdog_check(void);
 unsigned int dma_fence_token_set_watchdog_ms(unsigned int ms);
@@ -153,12 +155,18 @@ int dma_fence_token_stats_show(struct seq_file *m, void *unused);
 #else
 static inline void __dma_fence_obligation_move(struct dma_fence *fence,
 					       enum dft_ob_state state,
-					       const char *where)
+					       const char *where,
+					       const unsigned long *progress)
 {
 }
 
 static inline void __dma_fence_token_count_ring(bool timeout)
 {
+}
+
+static inline const unsigned long *__dft_ob_any_progress(void)
+{
+	return NULL;
 }
 #endif
 

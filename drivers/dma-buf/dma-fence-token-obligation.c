@@ -38,14 +38,22 @@
  * section opens; a failure only loses the stack), and when every record is
  * in use the obligation is counted as untracked instead.
  *
- * A watchdog runs while records are live.  An obligation whose fence is
- * still unsignalled after ``watchdog_ms`` milliseconds (module parameter and
- * debugfs file, 10000 by default) is reported once, with a warning that
- * starts with "dma_fence_token:", followed by the path that holds it and
- * the stack that began it.  A promise is reported as a broken promise, any
- * other obligation as a hung one.  Set the limit above the timeout of every
- * hardware ring: until its timeout fires, a hung ring is not a bug of the
- * driver.
+ * A watchdog runs while records are live.  It measures what a ring's
+ * timeout measures, time without progress, not the age of the fence: a
+ * token, a running work item or a promise is overdue ``watchdog_ms``
+ * milliseconds (module parameter and debugfs file, 10000 by default) after
+ * it was begun or made; a fence queued on a signalling queue or handed to a
+ * hardware ring is overdue only when that queue ran no item to its end, or
+ * that ring completed nothing, for ``watchdog_ms`` since the fence got
+ * there; a held work item, which waits for other fences rather than for
+ * its queue, is overdue only when no recorded obligation anywhere ended for
+ * ``watchdog_ms``.  A deep queue of healthy long jobs is therefore never
+ * overdue, however long its last fence waits.  An overdue obligation is reported
+ * once, with a warning that starts with "dma_fence_token:", followed by the
+ * path that holds it and the stack that began it.  A promise is reported
+ * as a broken promise, any other obligation as a hung one.  Set the limit
+ * above the timeout of every hardware ring: until its timeout fires, a
+ * hung ring is not a bug of the driver.
  *
  * debugfs (``/sys/kernel/debug/dma_fence_token/``):
  *
@@ -95,6 +103,12 @@ static const char * const dft_ob_holder_name[] = {
  * @tok: the token that holds the obligation in the must-signal state, NULL
  *	once it moved on; protected by dft_ob_lock
  * @since: jiffies when the token was begun
+ * @moved: jiffies when the obligation last moved to another path;
+ *	protected by dft_ob_lock
+ * @progress: the holder's time of last progress (a ring's last completion,
+ *	a queue's last finished item) or NULL; valid while the record is live,
+ *	because a ring or queue signals every fence it holds before it goes;
+ *	protected by dft_ob_lock
  * @created_at: code address of the dma_fence_token_begin() call
  * @stack: stack depot handle of the begin, 0 if it could not be saved
  * @state: where the obligation is; protected by dft_ob_lock
@@ -112,6 +126,8 @@ struct dft_obligation {
 	struct dma_fence *fence;
 	struct dma_fence_token *tok;
 	unsigned long since;
+	unsigned long moved;
+	const unsigned long *progress;
 	unsigned long created_at;
 	depot_stack_handle_t stack;
 	enum dft_ob_state state;
@@ -123,6 +139,8 @@ struct dft_obligation {
 };
 
 static DEFINE_SPINLOCK(dft_ob_lock);
+/* jiffies when a recorded obligation last ended: any progress at all. */
+static unsigned long dft_ob_progress_at;
 static DEFINE_HASHTABLE(dft_ob_hash, DFT_OB_HASH_BITS);
 static LIST_HEAD(dft_ob_live);
 static LIST_HEAD(dft_ob_reap);
@@ -270,6 +288,8 @@ void __dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
 	ob->fence = dma_fence_get(fence);
 	ob->tok = tok;
 	ob->since = jiffies;
+	ob->moved = ob->since;
+	ob->progress = NULL;
 	ob->created_at = ip;
 	ob->stack = stack;
 	ob->state = DFT_OB_MUST_SIGNAL;
@@ -288,7 +308,8 @@ void __dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
 
 /* The obligation of @fence moved to @state on queue or ring @where. */
 void __dma_fence_obligation_move(struct dma_fence *fence,
-				 enum dft_ob_state state, const char *where)
+				 enum dft_ob_state state, const char *where,
+				 const unsigned long *progress)
 {
 	struct dft_obligation *ob;
 	unsigned long flags;
@@ -299,6 +320,8 @@ void __dma_fence_obligation_move(struct dma_fence *fence,
 		ob->state = state;
 		ob->where = where;
 		ob->tok = NULL;
+		ob->moved = jiffies;
+		ob->progress = progress;
 		if (state == DFT_OB_RUNNING)
 			dft_ob_set_task(ob);
 	}
@@ -322,9 +345,16 @@ void __dft_ob_end(struct dma_fence *fence)
 		return;
 	}
 	dft_ob_unlink(ob);
+	WRITE_ONCE(dft_ob_progress_at, jiffies);
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
 	dma_fence_put(fence);
 	dft_ob_free_record(ob);
+}
+
+/* For held work items, which wait for other fences: progress anywhere. */
+const unsigned long *__dft_ob_any_progress(void)
+{
+	return &dft_ob_progress_at;
 }
 
 /*
@@ -427,6 +457,8 @@ bool __dft_ob_promise(struct dma_fence *fence)
 		ob->state = DFT_OB_PROMISED;
 		ob->where = NULL;
 		ob->tok = NULL;
+		ob->moved = jiffies;
+		ob->progress = NULL;
 		ob->cb_armed = true;
 	} else {
 		ob = NULL;
@@ -537,6 +569,28 @@ static bool dft_ob_signalled(const struct dft_obligation *ob)
 	return test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &ob->fence->flags);
 }
 
+/*
+ * When the obligation of @ob is overdue: @limit after the later of its last
+ * move to another path and its holder's last progress.  A ring or a queue
+ * that keeps completing is healthy however deep it is; only a path that
+ * made no progress for the whole limit is reported.
+ */
+static unsigned long dft_ob_due(const struct dft_obligation *ob,
+				unsigned long limit)
+{
+	unsigned long start = ob->moved;
+
+	lockdep_assert_held(&dft_ob_lock);
+	if (ob->progress) {
+		unsigned long progress = READ_ONCE(*ob->progress);
+
+		/* Never later than now: a bogus time must not hide it. */
+		if (time_after(progress, start) && !time_after(progress, jiffies))
+			start = progress;
+	}
+	return start + limit;
+}
+
 /* Returns the number of obligations newly reported. */
 static unsigned int dft_watchdog_scan(void)
 {
@@ -553,7 +607,7 @@ static unsigned int dft_watchdog_scan(void)
 		spin_lock_irqsave(&dft_ob_lock, flags);
 		list_for_each_entry(ob, &dft_ob_live, link) {
 			if (ob->reported || dft_ob_signalled(ob) ||
-			    time_before(jiffies, ob->since + limit))
+			    time_before(jiffies, dft_ob_due(ob, limit)))
 				continue;
 			ob->reported = true;
 			snap = *ob;
@@ -576,8 +630,8 @@ static unsigned int dft_watchdog_scan(void)
 	list_for_each_entry(ob, &dft_ob_live, link) {
 		if (ob->reported)
 			continue;
-		if (!pending || time_before(ob->since + limit, next))
-			next = ob->since + limit;
+		if (!pending || time_before(dft_ob_due(ob, limit), next))
+			next = dft_ob_due(ob, limit);
 		pending = true;
 	}
 	spin_unlock_irqrestore(&dft_ob_lock, flags);

@@ -311,12 +311,13 @@ int dma_fence_token_to_hw(struct dma_fence_token *tok,
 
 		ring->reserved--;
 		ring->slots[tail] = dma_fence_get(fence);
-		__dma_fence_obligation_move(fence, DFT_OB_ON_RING, ring->name);
+		__dma_fence_obligation_move(fence, DFT_OB_ON_RING, ring->name,
+					    &ring->progress_at);
 		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_HARDWARE,
 					       ring->name);
 		ring->last_seqno = fence->seqno;
 		if (!ring->count++) {
-			ring->progress_at = jiffies;
+			WRITE_ONCE(ring->progress_at, jiffies);
 			queue_delayed_work(ring->wq->wq, &ring->timeout_work,
 					   ring->timeout);
 		}
@@ -374,7 +375,7 @@ unsigned int dma_fence_hw_ring_complete(struct dma_fence_hw_ring *ring,
 		}
 		more = b.n == DFT_RING_BATCH;
 		if (b.n) {
-			ring->progress_at = jiffies;
+			WRITE_ONCE(ring->progress_at, jiffies);
 			if (!ring->count)
 				cancel_delayed_work(&ring->timeout_work);
 		}
@@ -434,7 +435,7 @@ int dma_fence_hw_ring_reopen(struct dma_fence_hw_ring *ring)
 		ret = -ESHUTDOWN;
 	} else {
 		ring->closed = false;
-		ring->progress_at = jiffies;
+		WRITE_ONCE(ring->progress_at, jiffies);
 	}
 	spin_unlock_irqrestore(&ring->lock, flags);
 	return ret;

@@ -85,6 +85,7 @@ int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
 	INIT_LIST_HEAD(&q->held);
 	q->dead = false;
 	q->name = name;
+	q->progress_at = jiffies;
 #ifdef CONFIG_LOCKDEP
 	lockdep_init_map(&q->map, name, key, 0);
 #endif
@@ -181,12 +182,14 @@ static void dft_work_fn(struct work_struct *base)
 #ifdef CONFIG_LOCKDEP
 	lock_acquire_shared(&q->map, 0, 0, NULL, _THIS_IP_);
 #endif
-	__dma_fence_obligation_move(fence, DFT_OB_RUNNING, q->name);
+	__dma_fence_obligation_move(fence, DFT_OB_RUNNING, q->name, NULL);
 	__dma_fence_token_resume(&tok, fence, _THIS_IP_);
 	proof = run(work, &tok);
 	__release(&tok);	/* discharged by the callback, checked below */
 	/* @work may be gone now; @tok and @fence are still ours. */
 	__dma_fence_token_settle(&tok, proof, fence);
+	/* Progress of the queue, for the watchdog: an item ran to its end. */
+	WRITE_ONCE(q->progress_at, jiffies);
 #ifdef CONFIG_LOCKDEP
 	lock_map_release(&q->map);
 #endif
@@ -247,7 +250,14 @@ static int dft_queue_work(struct dma_fence_token *tok,
 		work->queue = q;
 		work->fence = dma_fence_get(fence);
 		work->held = held;
-		__dma_fence_obligation_move(fence, DFT_OB_QUEUED, q->name);
+		/*
+		 * A held item waits for its dependencies, which are not this
+		 * queue's progress: it is overdue only when no tracked fence
+		 * anywhere was signalled for the limit.
+		 */
+		__dma_fence_obligation_move(fence, DFT_OB_QUEUED, q->name,
+					    held ? __dft_ob_any_progress() :
+						   &q->progress_at);
 		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_WORKQUEUE,
 					       q->name);
 		if (held)
@@ -347,6 +357,8 @@ bool dma_fence_signal_work_release(struct dma_fence_signal_work *work)
 	if (work->held && !q->dead) {
 		work->held = false;
 		list_del_init(&work->link);
+		__dma_fence_obligation_move(work->fence, DFT_OB_QUEUED, q->name,
+					    &q->progress_at);
 		queued = queue_work(q->wq, &work->base);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);

@@ -169,9 +169,9 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(dma_fence_token_discharge);
  * - a signalling work item whose run callback returns with its token still
  *   live (the fence is signalled with -ECANCELED);
  * - a promised fence still unsignalled after the watchdog limit (reported
- *   once as a broken promise), and any other obligation still unsignalled
- *   after that limit (reported once as hung), see "Obligations, watchdog
- *   and debugfs".
+ *   once as a broken promise), and any other obligation whose path made no
+ *   progress for that limit (reported once as hung), see "Obligations,
+ *   watchdog and debugfs".
  *
  * The first five reports of a boot are warnings with a backtrace; later
  * ones are one rate-limited line each that ends with how many reports of

@@ -446,6 +446,8 @@ static inline void dma_fence_token_scope_end(struct dma_fence_token *tok)
  *	and items that have not started are cancelled; read under RCU by
  *	transfers, written under @lock
  * @name: the name given at init (a string literal)
+ * @progress_at: jiffies when an item last finished running (for the
+ *	tracker's watchdog); written by the worker, read locklessly
  * @map: lockdep map that stands for "a fence depends on an item of this
  *	queue"; one lockdep class per init call site
  *
@@ -460,6 +462,7 @@ struct dma_fence_signal_wq {
 	struct list_head held;
 	bool dead;
 	const char *name;
+	unsigned long progress_at;
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map map;
 #endif

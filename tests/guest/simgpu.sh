@@ -15,6 +15,22 @@ $w run jobs="$JOBS" hang=1 lost=1 error=1 deps=30 >/tmp/run.out
 rc=$?
 sed "s/^/sc: run /" /tmp/run.out
 echo "sc: check run rc=$rc"
+D=/sys/kernel/debug/dma_fence_token
+if [ -w $D/watchdog_ms ]; then
+	# A deep queue of healthy jobs on one engine: 40 jobs of 100 ms, the
+	# tracker's watchdog at 2 s, the ring timeout at 1 s (well above a
+	# job, so that a late timer under TCG is no hang).  The last fence
+	# waits 4 s, but the ring never goes 2 s without completing: no
+	# report may appear.
+	old=$(cat $D/watchdog_ms)
+	echo 2000 >$D/watchdog_ms
+	echo 1000 >/sys/kernel/debug/simgpu/timeout_ms
+	$w run jobs=40 engines=1 inflight=256 dur_min_us=100000 dur_max_us=100000 \
+		hang=0 lost=0 error=0 deps=0 >/tmp/deep.out
+	echo "sc: check deep rc=$?"
+	echo 200 >/sys/kernel/debug/simgpu/timeout_ms
+	echo "$old" >$D/watchdog_ms
+fi
 $w badinput >/tmp/bad.out
 sed "s/^/sc: bad /" /tmp/bad.out
 rmmod simgpu

@@ -13,6 +13,7 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/dma-resv.h>
@@ -992,6 +993,38 @@ static void dft_neg_ring_no_timeout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 }
 
+/*
+ * Misuse: a ring whose timeout is above the watchdog limit completes
+ * nothing for longer than the limit: the fence on it is reported as hung,
+ * held by the hardware.
+ */
+static void dft_neg_ring_no_progress(struct kunit *test)
+{
+	struct mock_ring *mr;
+	struct mock_job *job;
+	unsigned int old;
+	int ret;
+
+	dft_need_tracker(test);
+	mr = kunit_kzalloc(test, sizeof(*mr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mr);
+	KUNIT_ASSERT_EQ(test, mock_ring_init(mr, "stalled", 4, 10 * HZ), 0);
+	job = mock_job_submit(mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job));
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	old = dma_fence_token_set_watchdog_ms(50);
+	msleep(150);
+	dma_fence_token_watchdog_check();
+	dma_fence_token_set_watchdog_ms(old);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_HUNG);
+	/* Late, but the ring still completes it: the fence ends normally. */
+	KUNIT_EXPECT_EQ(test, mock_ring_advance(mr, 1), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&job->base), 1);
+	mock_job_put(job);
+	mock_ring_fini(mr);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
 /* Misuse: a second path takes on the guarantee of a promised fence. */
 static void dft_neg_second_guarantee(struct kunit *test)
 {
@@ -1067,6 +1100,7 @@ static struct kunit_case dft_neg_ring_cases[] = {
 	KUNIT_CASE(dft_neg_ring_irq_resv_lock),
 	KUNIT_CASE(dft_neg_ring_irq_fence_wait),
 	KUNIT_CASE(dft_neg_ring_no_timeout),
+	KUNIT_CASE(dft_neg_ring_no_progress),
 	KUNIT_CASE(dft_neg_second_guarantee),
 	{}
 };

@@ -7,6 +7,7 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -397,6 +398,43 @@ static void obs_ring_timeout_counted(struct kunit *test)
 }
 
 /*
+ * Scenario: a deep queue of healthy jobs on a ring, the watchdog limit at
+ * 2 s: 24 jobs, the ring completes one every 100 ms.  The last fence waits
+ * about 2.4 s, longer than the limit, but the ring never goes the limit
+ * without progress, so nothing is reported (the watchdog measures what the
+ * ring's timeout measures, not the age of the fence).
+ */
+static void obs_deep_ring_not_hung(struct kunit *test)
+{
+	struct mock_ring *mr = kunit_kzalloc(test, sizeof(*mr), GFP_KERNEL);
+	struct mock_job *job[24];
+	unsigned int i, old;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, mr);
+	KUNIT_ASSERT_EQ(test, mock_ring_init(mr, "dft-obs-deep", ARRAY_SIZE(job),
+					     10 * HZ), 0);
+	for (i = 0; i < ARRAY_SIZE(job); i++) {
+		job[i] = mock_job_submit(mr, MOCK_OK, &ret);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(job[i]));
+		KUNIT_EXPECT_EQ(test, ret, 0);
+	}
+	old = dma_fence_token_set_watchdog_ms(2000);
+	for (i = 0; i < ARRAY_SIZE(job); i++) {
+		msleep(100);
+		KUNIT_EXPECT_EQ(test, dma_fence_token_watchdog_check(), 0);
+		KUNIT_EXPECT_EQ(test, mock_ring_advance(mr, 1), 1);
+	}
+	dma_fence_token_set_watchdog_ms(old);
+	for (i = 0; i < ARRAY_SIZE(job); i++) {
+		KUNIT_EXPECT_EQ(test, dma_fence_get_status(&job[i]->base), 1);
+		mock_job_put(job[i]);
+	}
+	mock_ring_fini(mr);
+	obs_expect_clean(test);
+}
+
+/*
  * Scenario: more promises outstanding than there are records.  The extra
  * ones are counted as untracked, nothing is reported, and every fence is
  * still signalled normally.
@@ -445,6 +483,7 @@ static struct kunit_case obs_cases[] = {
 	KUNIT_CASE(obs_promise_listed),
 	KUNIT_CASE(obs_stats_counts),
 	KUNIT_CASE(obs_ring_timeout_counted),
+	KUNIT_CASE(obs_deep_ring_not_hung),
 	KUNIT_CASE(obs_records_exhausted),
 	{}
 };

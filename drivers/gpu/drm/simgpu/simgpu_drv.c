@@ -26,7 +26,8 @@
  * same name in simgpu/:
  *
  * - engines: engines of every file opened from now on (1 to 16, default 4)
- * - timeout_ms: ring timeout of every file opened from now on (default 200)
+ * - timeout_ms: ring timeout of every file opened from now on (1 to 5000,
+ *   default 200; below the token tracker's watchdog limit)
  * - latency_us: dispatch to start of a job on an idle engine (default 20)
  * - hang_ppm, lost_irq_ppm, error_ppm: jobs per million that hang, lose
  *   their completion interrupt or complete with -EIO, for jobs submitted

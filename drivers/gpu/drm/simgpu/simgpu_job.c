@@ -577,7 +577,8 @@ struct simgpu_file *simgpu_file_create(unsigned int id)
 {
 	unsigned int n = clamp_t(u32, READ_ONCE(simgpu_knobs.engines), 1,
 				 SIMGPU_MAX_ENGINES);
-	u32 timeout_ms = clamp_t(u32, READ_ONCE(simgpu_knobs.timeout_ms), 1, 60000);
+	/* Below the token tracker's default watchdog limit (10 s). */
+	u32 timeout_ms = clamp_t(u32, READ_ONCE(simgpu_knobs.timeout_ms), 1, 5000);
 	struct simgpu_file *sf;
 	unsigned int i;
 	int ret;
