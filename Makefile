@@ -31,7 +31,7 @@ endif
 export DEMO_JOBS ENGINES HANG_PCT LOST_PCT ERROR_PCT DEPS_PCT TIMEOUT_MS SEED
 
 .PHONY: all check demo bench selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu \
-	qemu-obs simgpu debian gates docs oot provision clean distclean help
+	qemu-obs simgpu debian gates docs misuse-table oot provision clean distclean help
 
 all: help
 
@@ -83,6 +83,9 @@ gates:
 
 docs:
 	@scripts/gates.sh docs
+
+misuse-table:
+	@scripts/misuse-table.sh --update
 
 # Not part of check: injects faults into the tree to prove check fails.
 selftest:

@@ -115,6 +115,10 @@ if wants docs; then
 	[ "$st" -eq 0 ] || tail -n 20 "$logs/sphinx.log" | sed 's/^/    /' >&2
 	[ "$st" -eq 0 ] && [ ! -s "$logs/sphinx.hits" ]
 	verdict "documentation builds (Sphinx, kernel-doc extension)" $?
+
+	"$PROJ/scripts/misuse-table.sh" --check 2>&1 | head -n 20 | sed 's/^/    /' >&2
+	"$PROJ/scripts/misuse-table.sh" --check >/dev/null 2>&1
+	verdict "README's misuse table matches tests/negative-cases.txt" $?
 fi
 
 if wants oot; then

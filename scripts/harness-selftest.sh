@@ -16,6 +16,7 @@
 #   debian-build-fails       an unused variable in the production-only path
 #   docs-heading-broken      a merge leftover under a heading of the rst
 #   docs-doc-missing         the rst pulls in a DOC section that does not exist
+#   misuse-table-stale       a misuse case described differently than README says
 #
 # Each accelerator case fakes /dev/kvm (a writable file) and puts a QEMU
 # wrapper first on PATH; the stages must pass (rc=0) and say what they used:
@@ -151,6 +152,8 @@ inject docs-heading-broken gates Documentation/driver-api/dma-fence-token.rst \
 	's/(   :doc: Fault injection\n)\n/$1=======\n/'
 inject docs-doc-missing gates Documentation/driver-api/dma-fence-token.rst \
 	's/:doc: Contract/:doc: Contract of nothing/'
+inject misuse-table-stale gates tests/negative-cases.txt \
+	's/\ttoken discharged twice\t/\ttoken discharged thrice\t/'
 accel accel-kvm-broken broken 'accelerator TCG \(KVM probe failed: rc=134[^)]*failed to set MSR' \
 	kunit-x86_64 qemu
 accel accel-kvm-works works 'qemu: modules accelerator KVM' qemu

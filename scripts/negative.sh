@@ -74,7 +74,7 @@ for t in "${tests[@]}"; do
 		why="case did not pass (passed=$p failed=$fl skipped=$s crashed=$c)"
 	grep -aq "ok [0-9]* $case\b" "$boot" || why="${why:+$why; }no result line for $case"
 	# Each column must match; '|' separates alternatives (per arch).
-	for pat in "${f[@]:2}"; do
+	for pat in "${f[@]:3}"; do
 		hit=
 		IFS='|' read -r -a alts <<<"$pat"
 		for alt in "${alts[@]}"; do
@@ -83,7 +83,7 @@ for t in "${tests[@]}"; do
 		[ -n "$hit" ] || why="${why:+$why; }no '$pat' in the console"
 	done
 	if [ -z "$why" ]; then
-		pass "$t: ${f[*]:2}"
+		pass "$t: ${f[*]:3}"
 	else
 		fail "$t: $why (log: ${boot#"$PROJ"/})"
 	fi
