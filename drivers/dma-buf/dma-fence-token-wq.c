@@ -96,7 +96,7 @@ EXPORT_SYMBOL_GPL(__dma_fence_signal_wq_init);
 /* Discharge the fence of a held item that teardown cancels. */
 static void dft_work_cancel_held(struct dma_fence_signal_work *work)
 {
-	struct dma_fence_token tok;
+	struct dma_fence_token tok = {};
 	struct dma_fence_proof proof;
 
 	__dma_fence_token_resume(&tok, work->fence, _THIS_IP_);

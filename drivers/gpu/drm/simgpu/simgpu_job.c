@@ -474,7 +474,7 @@ int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 	struct simgpu_file *sf = file->driver_priv;
 	struct drm_simgpu_submit *args = data;
 	struct simgpu_engine *engine;
-	struct dma_fence_token tok;
+	struct dma_fence_token tok = {};
 	struct dma_fence_proof proof;
 	struct sync_file *sync_file;
 	struct simgpu_job *job;
