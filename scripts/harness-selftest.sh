@@ -147,7 +147,7 @@ inject checkpatch-warns gates drivers/dma-buf/dma-fence-token-ring.c \
 inject kernel-doc-warns gates drivers/dma-buf/dma-fence-token-ring.c \
 	's/ \* \@n: number of unused reserved slots\n//'
 inject debian-build-fails gates include/linux/dma-fence-token.h \
-	's/(\tif \(unlikely\(!tok->fence\)\)\n\t\treturn __dma_fence_proof_make\(NULL\);)/\tint unused;\n\n$1/'
+	's/(\tif \(unlikely\(!tok->fence\)\)\n\t\treturn __DFT_PROOF\(NULL\);)/\tint unused;\n\n$1/'
 inject docs-heading-broken gates Documentation/driver-api/dma-fence-token.rst \
 	's/(   :doc: Fault injection\n)\n/$1=======\n/'
 inject docs-doc-missing gates Documentation/driver-api/dma-fence-token.rst \

@@ -8,6 +8,19 @@
 
 #include <linux/dma-fence-token.h>
 
+/*
+ * The library's constructor of a proof: a proof is made only where a token
+ * is discharged.  Not in the public header, so no driver can forge one
+ * (tests/sparse/proof-forge-helper.c must fail to build).
+ */
+static inline struct dma_fence_proof __dma_fence_proof_make(struct dma_fence *fence)
+{
+	struct dma_fence_proof proof;
+
+	ACCESS_PRIVATE(&proof, fence) = fence;
+	return proof;
+}
+
 void __dma_fence_token_might_wait(void);
 
 /*

@@ -136,7 +136,8 @@ struct dma_fence_token {
  * that the library calls with a token (signalling work items, for example)
  * return one, so a callee cannot forget to arrange the signal.  The member
  * is sparse-private: code outside the library that reads or writes it gets
- * a sparse warning.
+ * a sparse warning; and no constructor of a proof is visible outside the
+ * library.
  */
 struct dma_fence_proof {
 	struct dma_fence * __private fence;
@@ -211,14 +212,18 @@ static inline void dma_fence_token_get_stats(struct dma_fence_token_stats *stats
 }
 #endif
 
-/* Library-internal: the only constructor of a proof. */
-static inline struct dma_fence_proof __dma_fence_proof_make(struct dma_fence *fence)
-{
-	struct dma_fence_proof proof;
-
-	ACCESS_PRIVATE(&proof, fence) = fence;
-	return proof;
-}
+/*
+ * The constructor of a proof for the inline discharges below, and nothing
+ * else: it is #undef'd at the end of this header, so a driver that
+ * includes it has no way to make a proof but a discharge.  The library's
+ * own files have theirs in dma-fence-token-internal.h.
+ */
+#define __DFT_PROOF(f) ({						\
+	struct dma_fence_proof __dft_proof;				\
+									\
+	ACCESS_PRIVATE(&__dft_proof, fence) = (f);			\
+	__dft_proof;							\
+})
 
 /*
  * Library-internal: set @error (if any) and signal @fence, unless it is
@@ -307,13 +312,13 @@ dma_fence_token_signal(struct dma_fence_token *tok, int error)
 	return __dma_fence_token_signal(tok, error);
 #else
 	if (unlikely(!tok->fence))
-		return __dma_fence_proof_make(NULL);
+		return __DFT_PROOF(NULL);
 	error = __dma_fence_token_error(error);
 	if (tracepoint_enabled(dma_fence_token_discharge))
 		__dma_fence_token_trace_discharge(tok->fence,
 						  DMA_FENCE_TOKEN_PATH_SIGNAL, error);
 	__dma_fence_signal_error(tok->fence, error);
-	return __dma_fence_proof_make(tok->fence);
+	return __DFT_PROOF(tok->fence);
 #endif
 }
 
@@ -342,7 +347,7 @@ dma_fence_token_promise(struct dma_fence_token *tok)
 	if (tracepoint_enabled(dma_fence_token_discharge) && tok->fence)
 		__dma_fence_token_trace_discharge(tok->fence,
 						  DMA_FENCE_TOKEN_PATH_PROMISE, 0);
-	return __dma_fence_proof_make(tok->fence);
+	return __DFT_PROOF(tok->fence);
 #endif
 }
 
@@ -666,5 +671,7 @@ unsigned int dma_fence_hw_ring_complete(struct dma_fence_hw_ring *ring,
 unsigned int dma_fence_hw_ring_close(struct dma_fence_hw_ring *ring, int error);
 int dma_fence_hw_ring_reopen(struct dma_fence_hw_ring *ring);
 void *dma_fence_hw_ring_dump_alloc(struct dma_fence_hw_ring *ring, size_t size);
+
+#undef __DFT_PROOF
 
 #endif /* __LINUX_DMA_FENCE_TOKEN_H */
