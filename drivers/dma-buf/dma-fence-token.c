@@ -182,6 +182,43 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(dma_fence_token_discharge);
  */
 
 /**
+ * DOC: Locking
+ *
+ * The library's locks, outermost first; a lock may be taken while holding
+ * one above it, never the other way round:
+ *
+ * 1. A fence's lock.  Every fence of a hardware ring uses the ring's lock
+ *    (&dma_fence_hw_ring.lock), so the ring lock *is* a fence lock: the ring
+ *    signals a batch of completions under it, and therefore every callback
+ *    of a ring fence runs with that ring's lock held, in the interrupt
+ *    handler too.  Rule: a fence callback never calls a ring function of
+ *    the same ring (it would spin on the lock it holds); rings initialised
+ *    at one call site share a lockdep class, so lockdep reports a callback
+ *    that calls into another ring of the same site as recursive locking.
+ *    Hand such work to a signalling work item instead, as simgpu does.
+ * 2. A signalling queue's lock (&dma_fence_signal_wq.lock, irq-safe): held
+ *    items and teardown.  Taken by dma_fence_signal_work_release(), which a
+ *    fence callback may call, so it nests inside fence locks.
+ * 3. The tracker's record lock (dft_ob_lock, irq-safe), innermost: taken by
+ *    transfers under the ring lock or the queue lock, and by a promise's
+ *    fence callback under the fence lock.  debugobjects' own locks are
+ *    below it and are never held when the tracker is called back.
+ *
+ * Teardown takes no lock across a sleep: a ring's close drops and retakes
+ * its lock between batches of 32 fences, and fini waits for the timeout
+ * work with no lock held.
+ *
+ * Lockdep maps are not locks but follow the same discipline: the
+ * signalling section (dma_fence_map, and the token's own map that makes a
+ * fence wait in it visible) is opened by a token and closed by its
+ * discharge, in the same context; a queue's map is taken inside the
+ * section of the worker that runs its item (see "Signalling workqueues").
+ * Nothing of the library may wait for a fence, take a dma_resv lock or
+ * allocate with a reclaim-capable mask while holding any of the locks
+ * above.
+ */
+
+/**
  * DOC: Trace events
  *
  * The trace system ``dma_fence_token`` (include/trace/events/
