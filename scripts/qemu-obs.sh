@@ -96,5 +96,14 @@ check "trace: ring close by the timeout" grep -qE "dma_fence_token_ring_close: r
 check "trace: misuse hung" grep -qE "dma_fence_token_misuse: kind=hung context=$ctx seqno=1$" <<<"$tr"
 check "trace: misuse broken promise" grep -qE "dma_fence_token_misuse: kind=broken_promise context=$ctx seqno=6$" <<<"$tr"
 
+# Second load, unloaded with its promise owed: the sixth report of the
+# boot, so a rate-limited line instead of a warning.
+un=$(section unload)
+check "unload: the owed promise reported as its module goes" grep -qE \
+	"dma_fence_token: fence still owed when the module of its ops was unloaded: fence dft-hung:dft-hung-timeline context [0-9]+ seqno 6, token begun at hung_promise\+.*\(report 1 of this kind\)$" "$clean"
+check "unload: past five reports, no more warnings" count_is 5 "$(grep -E "$warn_re" "$clean")" .
+check "unload: counted" has "$un" "misuse_owed_at_unload 1"
+check "unload: nothing listed after" count_is 0 "$un" "context="
+
 [ "$failed" -eq 0 ] || tail -n 30 "$out" >&2
 stage_result qemu-obs "$passed" "$failed"

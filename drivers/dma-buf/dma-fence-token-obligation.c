@@ -38,6 +38,13 @@
  * section opens; a failure only loses the stack), and when every record is
  * in use the obligation is counted as untracked instead.
  *
+ * A record holds a reference to its fence, whose ops live in the driver's
+ * module.  When any module goes away, the tracker first drops the
+ * references of signalled promises (normally dropped by the watchdog
+ * shortly after the signal) and reports, as owed at unload, every fence of
+ * that module that is still owed, dropping its record: unloading a driver
+ * whose fences have all been signalled is safe with the tracker on.
+ *
  * A watchdog runs while records are live.  It measures what a ring's
  * timeout measures, time without progress, not the age of the fence: a
  * token, a running work item or a promise is overdue ``watchdog_ms``
@@ -159,6 +166,11 @@ static atomic_long_t dft_ring_closes;
 
 static void dft_watchdog_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(dft_watchdog, dft_watchdog_fn);
+static int dft_ob_module_notify(struct notifier_block *nb,
+				unsigned long action, void *data);
+static struct notifier_block dft_ob_module_nb = {
+	.notifier_call = dft_ob_module_notify,
+};
 
 static unsigned int obligations = 1024;
 module_param(obligations, uint, 0444);
@@ -428,6 +440,11 @@ static void dft_ob_promise_signalled(struct dma_fence *fence,
 	unsigned long flags;
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
+	if (!ob->cb_armed) {
+		/* Dropped (module unload) before it could run: nothing left. */
+		spin_unlock_irqrestore(&dft_ob_lock, flags);
+		return;
+	}
 	if (!ob->reported)
 		atomic_long_inc(&dft_promises_kept);
 	ob->cb_armed = false;
@@ -460,6 +477,8 @@ bool __dft_ob_promise(struct dma_fence *fence)
 		ob->moved = jiffies;
 		ob->progress = NULL;
 		ob->cb_armed = true;
+		/* Unhooking a callback never added is then harmless. */
+		INIT_LIST_HEAD(&ob->cb.node);
 	} else {
 		ob = NULL;
 	}
@@ -739,6 +758,7 @@ static const char * const dft_misuse_key[DMA_FENCE_TOKEN_MISUSE_COUNT] = {
 	[DMA_FENCE_TOKEN_MISUSE_FENCE_FREED] = "misuse_fence_freed",
 	[DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT] = "misuse_wrong_context",
 	[DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN] = "misuse_not_begun",
+	[DMA_FENCE_TOKEN_MISUSE_OWED_AT_UNLOAD] = "misuse_owed_at_unload",
 };
 
 /**
@@ -824,38 +844,118 @@ int __dft_ob_init(void)
 			    &dma_fence_token_stats_fops);
 	debugfs_create_file_unsafe("watchdog_ms", 0644, dft_debugfs, NULL,
 				   &dft_watchdog_ms_fops);
+	register_module_notifier(&dft_ob_module_nb);
 	WRITE_ONCE(dft_ob_ready, true);
 	return 0;
 }
 
 /*
+ * The fence of the first live record whose fence's ops are in @mod (any
+ * record if @mod is NULL), with a reference, or NULL; @ip is set to where
+ * its token was begun.
+ */
+static struct dma_fence *dft_ob_next_fence(struct module *mod, unsigned long *ip)
+{
+	struct dma_fence *fence = NULL;
+	struct dft_obligation *ob;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dft_ob_lock, flags);
+	list_for_each_entry(ob, &dft_ob_live, link) {
+		if (!mod || within_module((unsigned long)ob->fence->ops, mod)) {
+			fence = dma_fence_get(ob->fence);
+			*ip = ob->created_at;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&dft_ob_lock, flags);
+	return fence;
+}
+
+/*
+ * Drop the record of @fence and its reference, and end its guarantee:
+ * nothing of the going module will signal it now.  The fence lock is taken
+ * first (the order of the Locking DOC): a promise's callback runs under it,
+ * so with both locks held the callback is neither running nor able to run
+ * once it is off the fence's list (what dma_fence_remove_callback() does,
+ * which cannot be called with the fence lock held).  The caller holds a
+ * reference of its own.
+ */
+static void dft_ob_drop(struct dma_fence *fence)
+{
+	struct dft_obligation *ob;
+	unsigned long flags;
+
+	spin_lock_irqsave(fence->lock, flags);
+	spin_lock(&dft_ob_lock);
+	ob = dft_ob_find(fence);
+	if (ob) {
+		if (ob->cb_armed)
+			list_del_init(&ob->cb.node);
+		ob->cb_armed = false;
+		dft_ob_unlink(ob);
+	}
+	spin_unlock(&dft_ob_lock);
+	spin_unlock_irqrestore(fence->lock, flags);
+	if (!ob)
+		return;
+	__dma_fence_guarantee_end(fence);
+	dma_fence_put(fence);
+	dft_ob_free_record(ob);
+}
+
+/*
+ * A module is going away, its text still there.  Fence ops live in driver
+ * modules: a reference the tracker holds must not be the one that calls
+ * ->release() once that text is gone.  Drop the references of signalled
+ * promises now, and report and drop the records of that module's fences
+ * that are still owed.
+ */
+static int dft_ob_module_notify(struct notifier_block *nb,
+				unsigned long action, void *data)
+{
+	struct dma_fence *fence;
+	unsigned long ip = 0;
+
+	/* Without modules (UML's KUnit kernel) the states do not exist. */
+#ifdef CONFIG_MODULES
+	if (action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+#endif
+	/* A running scan may hold the reap list or a reference of its own. */
+	flush_delayed_work(&dft_watchdog);
+	dft_ob_reap_signalled();
+	while ((fence = dft_ob_next_fence(data, &ip))) {
+		if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+			__dma_fence_token_report(DMA_FENCE_TOKEN_MISUSE_OWED_AT_UNLOAD,
+						 fence, ip);
+		dft_ob_drop(fence);
+		dma_fence_put(fence);
+	}
+	return NOTIFY_DONE;
+}
+
+/*
  * Module exit: every user of the library is gone.  Records still live
- * belong to leaked obligations; their references are dropped.
+ * belong to leaked obligations; their references are dropped.  The
+ * callbacks of promises live in this module: each is unhooked (or waited
+ * for, if it is running on another CPU) before its record is touched.
  */
 void __dft_ob_exit(void)
 {
-	struct dft_obligation *ob, *next;
-	unsigned long flags;
-	LIST_HEAD(live);
+	struct dma_fence *fence;
+	unsigned long ip;
 
 	WRITE_ONCE(dft_ob_ready, false);
+	unregister_module_notifier(&dft_ob_module_nb);
 	debugfs_remove_recursive(dft_debugfs);
 	cancel_delayed_work_sync(&dft_watchdog);
 	dft_ob_reap_signalled();
-
-	spin_lock_irqsave(&dft_ob_lock, flags);
-	list_for_each_entry_safe(ob, next, &dft_ob_live, link) {
-		dft_ob_unlink(ob);
-		list_add_tail(&ob->link, &live);
+	while ((fence = dft_ob_next_fence(NULL, &ip))) {
+		dft_ob_drop(fence);
+		dma_fence_put(fence);
 	}
-	spin_unlock_irqrestore(&dft_ob_lock, flags);
-	list_for_each_entry_safe(ob, next, &live, link) {
-		/* The callback lives in this module: unhook it first. */
-		if (ob->cb_armed && dma_fence_remove_callback(ob->fence, &ob->cb))
-			__dma_fence_guarantee_end(ob->fence);
-		list_del_init(&ob->link);
-		dma_fence_put(ob->fence);
-	}
+	dft_ob_reap_signalled();
 	kvfree(dft_ob_pool);
 	dft_ob_pool = NULL;
 }

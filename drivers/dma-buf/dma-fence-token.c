@@ -312,6 +312,8 @@ static const char * const dft_misuse_name[DMA_FENCE_TOKEN_MISUSE_COUNT] = {
 	[DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT] =
 		"token discharged in another task or context than the one that began it",
 	[DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN] = "token discharged without a begin",
+	[DMA_FENCE_TOKEN_MISUSE_OWED_AT_UNLOAD] =
+		"fence still owed when the module of its ops was unloaded",
 };
 
 /* The context level a token is begun and must be discharged in. */

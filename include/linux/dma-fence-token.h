@@ -78,6 +78,8 @@ enum dma_fence_token_path {
  *	hard interrupt), than the one that began it
  * @DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN: a token that was never begun was
  *	discharged
+ * @DMA_FENCE_TOKEN_MISUSE_OWED_AT_UNLOAD: the module that provides a
+ *	fence's ops was unloaded while the fence's signal was still owed
  * @DMA_FENCE_TOKEN_MISUSE_COUNT: number of kinds, not a kind
  */
 enum dma_fence_token_misuse {
@@ -93,6 +95,7 @@ enum dma_fence_token_misuse {
 	DMA_FENCE_TOKEN_MISUSE_FENCE_FREED,
 	DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT,
 	DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN,
+	DMA_FENCE_TOKEN_MISUSE_OWED_AT_UNLOAD,
 	DMA_FENCE_TOKEN_MISUSE_COUNT
 };
 

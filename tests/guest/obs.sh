@@ -5,7 +5,8 @@
 # leaves an obligation in every state, print the debugfs listing, lower the
 # watchdog limit so that the watchdog reports them, unload the helper
 # (which signals everything) and print the listing, the counters and the
-# trace.  Sections are framed by "obs: ----" lines for the host to cut.
+# trace; then load the helper again and unload it with its promise owed.
+# Sections are framed by "obs: ----" lines for the host to cut.
 
 D=/sys/kernel/debug/dma_fence_token
 T=/sys/kernel/tracing
@@ -34,6 +35,14 @@ echo "obs: ---- end ----"
 echo 0 >$T/tracing_on
 echo "obs: ---- trace ----"
 grep dma_fence_token_ $T/trace
+echo "obs: ---- end ----"
+# Unload with a promise still owed: the tracker reports it as its module
+# goes and drops its reference while the module's text is still there.
+modprobe dma-fence-token-hung-test leave_promise=1 || exit 1
+rmmod dma_fence_token_hung_test || exit 1
+echo "obs: ---- unload ----"
+cat $D/obligations
+grep misuse_owed_at_unload $D/stats
 echo "obs: ---- end ----"
 . /etc/qemu-boot/lib.sh
 l=$(debug_locks)

@@ -49,6 +49,11 @@ static struct dma_fence_hw_ring hung_ring;
 static struct dma_fence_hw_ring hung_fast;
 static struct task_struct *hung_holder;
 static DECLARE_COMPLETION(hung_holder_release);
+
+static bool leave_promise;
+module_param(leave_promise, bool, 0444);
+MODULE_PARM_DESC(leave_promise,
+		 "Leave the promised fence unsignalled at unload (the tracker must report it)");
 static u64 hung_context;
 
 static const char *hung_driver_name(struct dma_fence *f)
@@ -220,7 +225,8 @@ static void __exit hung_exit(void)
 	complete(&hung_f[HUNG_RUNNING]->release);
 	complete(&hung_f[HUNG_QUEUED]->release);
 	dma_fence_hw_ring_complete(&hung_ring, hung_f[HUNG_RING]->base.seqno, 0);
-	dma_fence_signal_opportunistic(&hung_f[HUNG_PROMISE]->base, 0);
+	if (!leave_promise)
+		dma_fence_signal_opportunistic(&hung_f[HUNG_PROMISE]->base, 0);
 	dma_fence_hw_ring_fini(&hung_fast);
 	dma_fence_hw_ring_fini(&hung_ring);
 	dma_fence_signal_wq_fini(&hung_ring_wq);
