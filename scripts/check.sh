@@ -38,6 +38,7 @@ run_stage() {
 
 # Provision first, so that the stages' timings are the stages' own.
 if prepare_tree >/dev/null; then
+	export DFT_PREPARED=1
 	log "check: kernel $KVER, accelerator $(qemu_accel)"
 else
 	echo "stage: provision passed=0 failed=1" >>"$summary"

@@ -35,7 +35,7 @@ console=$logs/console.log
 	--extra-modules "$oot/drivers/dma-buf/dma-fence-tokens.ko $oot/drivers/gpu/drm/simgpu/simgpu.ko" \
 	--modules "dma-fence-tokens" \
 	--files "$tool:/bin/simgpu-workload" --workload-file "$PROJ/tests/guest/simgpu.sh" \
-	--env "JOBS=${SIMGPU_JOBS:-1500} ROUNDS=${SIMGPU_ROUNDS:-30}" \
+	--env "JOBS=${SIMGPU_JOBS:-1500} ROUNDS=${SIMGPU_ROUNDS:-15}" \
 	--log "$console" --timeout 900 >"$out" 2>&1
 rc=$?
 simgpu_results "$console" "$out" run unload loop 'library unload'

@@ -12,7 +12,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-"$PROJ/scripts/provision.sh" "$KSRC_CACHE" >/dev/null || { stage_result oot-debian 0 1; exit 1; }
+prepare_tree >/dev/null || { stage_result oot-debian 0 1; exit 1; }
 kdir=$(debian_headers)
 if [ -z "$kdir" ]; then
 	log "oot-debian: no linux-headers-*-amd64 package of $KVER under /usr/src"
@@ -20,15 +20,22 @@ if [ -z "$kdir" ]; then
 	exit 1
 fi
 out=$BUILD/oot-debian
-rm -rf "$out"
-mkdir -p "$out"
-cp -r "$PROJ/Kbuild" "$PROJ/Kconfig" "$PROJ/include" "$PROJ/drivers" "$out/"
-find "$out" -name '*-test.c' -delete
-find "$out" -path '*/tests/Kbuild' -exec sh -c ': > "$1"' _ {} \;
+stamp=$(build_stamp oot "$kdir")
+# Built from these very inputs already (the gates stage, then the debian
+# stage): judge that build again.
+if ! build_current "$out" "$stamp" || [ ! -s "$out/build.log" ]; then
+	rm -rf "$out"
+	mkdir -p "$out"
+	cp -r "$PROJ/Kbuild" "$PROJ/Kconfig" "$PROJ/include" "$PROJ/drivers" "$out/"
+	find "$out" -name '*-test.c' -delete
+	find "$out" -path '*/tests/Kbuild' -exec sh -c ': > "$1"' _ {} \;
+	kbuild_locked make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m CONFIG_DRM_SIMGPU=m W=1 \
+		KCFLAGS=-Werror modules >"$out/build.log" 2>&1
+	echo "$?" >"$out/build.status"
+	echo "$stamp" >"$out/.dft-build-stamp"
+fi
 
-if kbuild_locked make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m CONFIG_DRM_SIMGPU=m W=1 \
-	KCFLAGS=-Werror modules >"$out/build.log" 2>&1 &&
-   ! grep -q 'warning:' "$out/build.log"; then
+if [ "$(cat "$out/build.status")" = 0 ] && ! grep -q 'warning:' "$out/build.log"; then
 	log "oot-debian: built $(cd "$out" && find . -name '*.ko' | sort | tr '\n' ' ')against" \
 		"$(basename "$kdir") $(dpkg-query -W -f='${Version}' "$(basename "$kdir")")"
 	# Production objects must not reference any checking machinery.
