@@ -63,9 +63,9 @@ echo "demo: fences signalled $(v fences_signalled) of $(v jobs), each once, stat
 echo "demo: timeouts $(v drv_timeouts) (core dumps $(v drv_dumps)), ring closes $(v drv_ring_closes)" \
 	"(timeouts and teardown), engine resets $(v drv_resets), interrupts $(v drv_irqs)," \
 	"lost $(v drv_lost_irqs)"
-echo "demo: tokens $(v drv_tokens_created) begun: to workqueue $(v drv_tokens_discharged_workqueue)," \
-	"to hardware $(v drv_tokens_discharged_hardware), signalled $(v drv_tokens_discharged_signal)," \
-	"promised $(v drv_tokens_discharged_promise); tracker misuse reports $(v drv_tracker_misuse)"
+echo "demo: tokens $(v dft_created) begun: to workqueue $(v dft_discharged_workqueue)," \
+	"to hardware $(v dft_discharged_hardware), signalled $(v dft_discharged_signal)," \
+	"promised $(v dft_discharged_promise); tracker misuse reports $(v dft_misuse)"
 echo "demo: submit-to-signal latency of ok jobs: p50 $(ms "$(v latency_p50_us)")," \
 	"p99 $(ms "$(v latency_p99_us)"); workload ran $(awk -v m="$(v elapsed_ms)" \
 	'BEGIN { printf "%.1f s", m / 1000 }')"

@@ -76,7 +76,7 @@ if wants sparse; then
 token-leak.c|context imbalance.*wrong count at exit
 token-double.c|context imbalance.*unexpected unlock
 proof-forge.c|dereference of noderef expression
-proof-forge-helper.c|implicit declaration of function .__dma_fence_proof_make
+proof-forge-helper.c|implicit declaration of function .__dma_fence_token_proof_make
 proof-forge-macro.c|implicit declaration of function .__DFT_PROOF
 LIST
 fi

@@ -135,7 +135,7 @@ accel() {
 
 mkdir -p "$BUILD/logs"
 inject kunit-case-fails kunit-um drivers/dma-buf/tests/dma-fence-token-test.c \
-	's/sizeof\(struct dma_fence_proof\), sizeof\(void \*\)\);/sizeof(struct dma_fence_proof), 2 * sizeof(void *));/'
+	's/sizeof\(struct dma_fence_token_proof\), sizeof\(void \*\)\);/sizeof(struct dma_fence_token_proof), 2 * sizeof(void *));/'
 inject positive-lockdep-report kunit-um drivers/dma-buf/tests/dma-fence-token-test.c \
 	's/p = kmalloc\(64, GFP_NOWAIT \| __GFP_NOWARN\);/p = kmalloc(64, GFP_KERNEL);/'
 inject negative-not-caught kunit-um drivers/dma-buf/tests/dma-fence-token-neg-test.c \

@@ -3,7 +3,7 @@
  * Fence signalling tokens: transfer to a signalling workqueue.
  */
 
-#include <linux/dma-fence-token.h>
+#include <linux/dma-fence-token-wq.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
@@ -17,7 +17,7 @@
 /**
  * DOC: Signalling workqueues
  *
- * dma_fence_token_queue_work() moves the obligation of a token to a work
+ * dma_fence_token_wq_queue() moves the obligation of a token to a work
  * item: the submitter's token is discharged and the item's run callback
  * receives a fresh token for the same fence, which it must discharge in
  * turn (signal, queue onward, hand to hardware) and whose proof it returns.
@@ -46,10 +46,10 @@
  *   the token opens no section there (see the token lifecycle).
  * - Never flush a signalling queue or cancel_work_sync() one of its items
  *   from a signalling section: that waits for fences.  The kernel's
- *   workqueue annotations report it.  dma_fence_signal_wq_fini() flushes,
+ *   workqueue annotations report it.  dma_fence_token_wq_fini() flushes,
  *   so it may not be called from a signalling section either.
  * - Teardown never leaves a fence unsignalled: items that have not started
- *   when dma_fence_signal_wq_fini() runs are cancelled and their fences
+ *   when dma_fence_token_wq_fini() runs are cancelled and their fences
  *   signalled with -ECANCELED; items that have started finish.  A transfer
  *   to a queue that is being torn down is refused with -ESHUTDOWN and the
  *   fence is signalled with -ECANCELED.
@@ -59,22 +59,22 @@
  *   it then drains the queue, and every item that starts after the mark
  *   signals its fence with -ECANCELED instead of running its callback.
  * - A job that must wait for other fences first (its dependencies) is
- *   transferred with dma_fence_token_queue_work_held() by the submitter,
+ *   transferred with dma_fence_token_wq_queue_held() by the submitter,
  *   which keeps the rule "discharge in the context that began": the item
  *   owes the signal from then on but does not run until
- *   dma_fence_signal_work_release(), which a fence callback may call in any
+ *   dma_fence_token_wq_item_release(), which a fence callback may call in any
  *   context.  Until then teardown treats it like any item that has not
  *   started: cancelled, its fence signalled with -ECANCELED.  Held items
  *   sit on a list under the queue's lock; only they take it.
  */
 
-int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
-			       unsigned int flags, struct lock_class_key *key)
+int __dma_fence_token_wq_init(struct dma_fence_token_wq *q, const char *name,
+			      unsigned int flags, struct lock_class_key *key)
 {
-	if (WARN_ON_ONCE(flags & ~DMA_FENCE_SIGNAL_WQ_ORDERED))
+	if (WARN_ON_ONCE(flags & ~DMA_FENCE_TOKEN_WQ_ORDERED))
 		return -EINVAL;
 
-	if (flags & DMA_FENCE_SIGNAL_WQ_ORDERED)
+	if (flags & DMA_FENCE_TOKEN_WQ_ORDERED)
 		q->wq = alloc_ordered_workqueue("%s", WQ_MEM_RECLAIM, name);
 	else
 		q->wq = alloc_workqueue("%s", WQ_MEM_RECLAIM, 0, name);
@@ -86,36 +86,34 @@ int __dma_fence_signal_wq_init(struct dma_fence_signal_wq *q, const char *name,
 	q->dead = false;
 	q->name = name;
 	q->progress_at = jiffies;
-#ifdef CONFIG_LOCKDEP
 	lockdep_init_map(&q->map, name, key, 0);
-#endif
 	return 0;
 }
-EXPORT_SYMBOL_GPL(__dma_fence_signal_wq_init);
+EXPORT_SYMBOL_GPL(__dma_fence_token_wq_init);
 
 /* Discharge the fence of a held item that teardown cancels. */
-static void dft_work_cancel_held(struct dma_fence_signal_work *work)
+static void dft_work_cancel_held(struct dma_fence_token_wq_item *work)
 {
 	struct dma_fence_token tok = {};
-	struct dma_fence_proof proof;
+	struct dma_fence_token_proof proof;
 
 	__dma_fence_token_resume(&tok, work->fence, _THIS_IP_);
 	proof = dma_fence_token_signal(&tok, -ECANCELED);
-	dma_fence_proof_end(proof, work->fence);
+	dma_fence_token_proof_end(proof, work->fence);
 	dma_fence_put(work->fence);
 }
 
 /* Run callback of an item that starts after teardown began. */
-static struct dma_fence_proof dft_work_cancelled(struct dma_fence_signal_work *work,
-						 struct dma_fence_token *tok)
+static struct dma_fence_token_proof dft_work_cancelled(struct dma_fence_token_wq_item *work,
+						       struct dma_fence_token *tok)
 	__releases(tok)
 {
 	return dma_fence_token_signal(tok, -ECANCELED);
 }
 
 /**
- * dma_fence_signal_wq_fini - tear down a signalling workqueue
- * @q: queue from dma_fence_signal_wq_init(); zeroed memory is accepted too
+ * dma_fence_token_wq_fini - tear down a signalling workqueue
+ * @q: queue from dma_fence_token_wq_init(); zeroed memory is accepted too
  *
  * Refuses new items, cancels the items that have not started and signals
  * their fences with -ECANCELED, waits for the items that have started and
@@ -123,9 +121,9 @@ static struct dma_fence_proof dft_work_cancelled(struct dma_fence_signal_work *w
  *
  * Context: process context, may sleep; never from a signalling section.
  */
-void dma_fence_signal_wq_fini(struct dma_fence_signal_wq *q)
+void dma_fence_token_wq_fini(struct dma_fence_token_wq *q)
 {
-	struct dma_fence_signal_work *work, *next;
+	struct dma_fence_token_wq_item *work, *next;
 	LIST_HEAD(cancelled);
 
 	if (!q->wq)
@@ -133,10 +131,8 @@ void dma_fence_signal_wq_fini(struct dma_fence_signal_wq *q)
 
 	/* This waits for queued fence signalling work: a fence wait. */
 	__dma_fence_token_might_wait();
-#ifdef CONFIG_LOCKDEP
 	lock_map_acquire(&q->map);
 	lock_map_release(&q->map);
-#endif
 
 	/* After the grace period no transfer can queue an item any more. */
 	spin_lock_irq(&q->lock);
@@ -160,16 +156,16 @@ void dma_fence_signal_wq_fini(struct dma_fence_signal_wq *q)
 	destroy_workqueue(q->wq);
 	q->wq = NULL;
 }
-EXPORT_SYMBOL_GPL(dma_fence_signal_wq_fini);
+EXPORT_SYMBOL_GPL(dma_fence_token_wq_fini);
 
 static void dft_work_fn(struct work_struct *base)
 {
-	struct dma_fence_signal_work *work =
-		container_of(base, struct dma_fence_signal_work, base);
-	struct dma_fence_signal_wq *q = work->queue;
+	struct dma_fence_token_wq_item *work =
+		container_of(base, struct dma_fence_token_wq_item, base);
+	struct dma_fence_token_wq *q = work->queue;
 	struct dma_fence *fence = work->fence;
-	dma_fence_signal_work_fn run = work->run;
-	struct dma_fence_proof proof;
+	dma_fence_token_wq_fn run = work->run;
+	struct dma_fence_token_proof proof;
 	struct dma_fence_token tok = {};
 	bool cookie;
 
@@ -179,10 +175,8 @@ static void dft_work_fn(struct work_struct *base)
 
 	/* begin_signalling -> queue map -> run -> release -> end */
 	cookie = dma_fence_begin_signalling();
-#ifdef CONFIG_LOCKDEP
 	lock_acquire_shared(&q->map, 0, 0, NULL, _THIS_IP_);
-#endif
-	__dma_fence_obligation_move(fence, DFT_OB_RUNNING, q->name, NULL);
+	dma_fence_token_debug_move(fence, DFT_OB_RUNNING, q->name, NULL);
 	__dma_fence_token_resume(&tok, fence, _THIS_IP_);
 	proof = run(work, &tok);
 	__release(&tok);	/* discharged by the callback, checked below */
@@ -190,22 +184,20 @@ static void dft_work_fn(struct work_struct *base)
 	__dma_fence_token_settle(&tok, proof, fence);
 	/* Progress of the queue, for the watchdog: an item ran to its end. */
 	WRITE_ONCE(q->progress_at, jiffies);
-#ifdef CONFIG_LOCKDEP
 	lock_map_release(&q->map);
-#endif
 	dma_fence_end_signalling(cookie);
 	dma_fence_put(fence);
 }
 
 /**
- * dma_fence_signal_work_init - initialise a signalling work item
+ * dma_fence_token_wq_item_init - initialise a signalling work item
  * @work: item, embedded in the driver's job
  * @run: callback that receives the fence's token and returns the proof
  *
  * Context: any context.
  */
-void dma_fence_signal_work_init(struct dma_fence_signal_work *work,
-				dma_fence_signal_work_fn run)
+void dma_fence_token_wq_item_init(struct dma_fence_token_wq_item *work,
+				  dma_fence_token_wq_fn run)
 {
 	INIT_WORK(&work->base, dft_work_fn);
 	INIT_LIST_HEAD(&work->link);
@@ -214,12 +206,13 @@ void dma_fence_signal_work_init(struct dma_fence_signal_work *work,
 	work->run = run;
 	work->held = false;
 }
-EXPORT_SYMBOL_GPL(dma_fence_signal_work_init);
+EXPORT_SYMBOL_GPL(dma_fence_token_wq_item_init);
 
 static int dft_queue_work(struct dma_fence_token *tok,
-			  struct dma_fence_signal_wq *q,
-			  struct dma_fence_signal_work *work,
-			  struct dma_fence_proof *proof, bool held)
+			  struct dma_fence_token_wq *q,
+			  struct dma_fence_token_wq_item *work,
+			  struct dma_fence_token_proof *proof, bool held,
+			  unsigned long ip)
 	__releases(tok)
 {
 	struct dma_fence *fence = dma_fence_token_fence(tok);
@@ -230,10 +223,11 @@ static int dft_queue_work(struct dma_fence_token *tok,
 	if (!fence)
 		return __dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
 
+	dma_fence_token_debug_handover(tok, fence, ip);
 	__dma_fence_token_depend_on_queue(q);
 
 	/*
-	 * dma_fence_signal_wq_fini() sets @dead, then waits for this RCU
+	 * dma_fence_token_wq_fini() sets @dead, then waits for this RCU
 	 * section to end; a held item also takes the lock, which fini takes
 	 * to collect the held items.
 	 */
@@ -255,8 +249,8 @@ static int dft_queue_work(struct dma_fence_token *tok,
 		 * queue's progress: it is overdue only when no tracked fence
 		 * anywhere was signalled for the limit.
 		 */
-		__dma_fence_obligation_move(fence, DFT_OB_QUEUED, q->name,
-					    held ? __dft_ob_any_progress() :
+		dma_fence_token_debug_move(fence, DFT_OB_QUEUED, q->name,
+					   held ? dma_fence_token_debug_any_progress() :
 						   &q->progress_at);
 		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_WORKQUEUE,
 					       q->name);
@@ -276,7 +270,7 @@ static int dft_queue_work(struct dma_fence_token *tok,
 }
 
 /**
- * dma_fence_token_queue_work - transfer a token to a signalling work item
+ * dma_fence_token_wq_queue - transfer a token to a signalling work item
  * @tok: live token of the submitter
  * @q: signalling queue
  * @work: initialised item that is not queued
@@ -296,47 +290,47 @@ static int dft_queue_work(struct dma_fence_token *tok,
  * warning) if @work is still queued; in both error cases the fence has
  * been signalled with -ECANCELED.
  */
-int dma_fence_token_queue_work(struct dma_fence_token *tok,
-			       struct dma_fence_signal_wq *q,
-			       struct dma_fence_signal_work *work,
-			       struct dma_fence_proof *proof)
+int dma_fence_token_wq_queue(struct dma_fence_token *tok,
+			     struct dma_fence_token_wq *q,
+			     struct dma_fence_token_wq_item *work,
+			     struct dma_fence_token_proof *proof)
 	__releases(tok)
 {
-	return dft_queue_work(tok, q, work, proof, false);
+	return dft_queue_work(tok, q, work, proof, false, _RET_IP_);
 }
-EXPORT_SYMBOL_GPL(dma_fence_token_queue_work);
+EXPORT_SYMBOL_GPL(dma_fence_token_wq_queue);
 
 /**
- * dma_fence_token_queue_work_held - transfer a token to an item that waits
+ * dma_fence_token_wq_queue_held - transfer a token to an item that waits
  * @tok: live token of the submitter
  * @q: signalling queue
  * @work: initialised item that is not queued
  * @proof: receives the proof for the fence, in every case
  *
- * As dma_fence_token_queue_work(), but the item is held: it owes the
- * signal from now on and is cancelled by dma_fence_signal_wq_fini() like
+ * As dma_fence_token_wq_queue(), but the item is held: it owes the
+ * signal from now on and is cancelled by dma_fence_token_wq_fini() like
  * any item that has not started, but it runs only once
- * dma_fence_signal_work_release() is called.  For jobs that wait for other
+ * dma_fence_token_wq_item_release() is called.  For jobs that wait for other
  * fences: the submitter transfers its token here, and the callback of the
  * last dependency releases the item.  Whoever releases it must do so in
  * finite time (a fence callback of a dependency does).
  *
  * Context: any context; does not sleep or allocate.
- * Return: as dma_fence_token_queue_work().
+ * Return: as dma_fence_token_wq_queue().
  */
-int dma_fence_token_queue_work_held(struct dma_fence_token *tok,
-				    struct dma_fence_signal_wq *q,
-				    struct dma_fence_signal_work *work,
-				    struct dma_fence_proof *proof)
+int dma_fence_token_wq_queue_held(struct dma_fence_token *tok,
+				  struct dma_fence_token_wq *q,
+				  struct dma_fence_token_wq_item *work,
+				  struct dma_fence_token_proof *proof)
 	__releases(tok)
 {
-	return dft_queue_work(tok, q, work, proof, true);
+	return dft_queue_work(tok, q, work, proof, true, _RET_IP_);
 }
-EXPORT_SYMBOL_GPL(dma_fence_token_queue_work_held);
+EXPORT_SYMBOL_GPL(dma_fence_token_wq_queue_held);
 
 /**
- * dma_fence_signal_work_release - let a held item run
- * @work: item transferred with dma_fence_token_queue_work_held()
+ * dma_fence_token_wq_item_release - let a held item run
+ * @work: item transferred with dma_fence_token_wq_queue_held()
  *
  * Queues the item on its queue.  Does nothing if the item is not held, for
  * example because teardown already cancelled it.
@@ -345,9 +339,9 @@ EXPORT_SYMBOL_GPL(dma_fence_token_queue_work_held);
  * does not sleep or allocate.
  * Return: true if the item was queued.
  */
-bool dma_fence_signal_work_release(struct dma_fence_signal_work *work)
+bool dma_fence_token_wq_item_release(struct dma_fence_token_wq_item *work)
 {
-	struct dma_fence_signal_wq *q = READ_ONCE(work->queue);
+	struct dma_fence_token_wq *q = READ_ONCE(work->queue);
 	unsigned long flags;
 	bool queued = false;
 
@@ -357,11 +351,11 @@ bool dma_fence_signal_work_release(struct dma_fence_signal_work *work)
 	if (work->held && !q->dead) {
 		work->held = false;
 		list_del_init(&work->link);
-		__dma_fence_obligation_move(work->fence, DFT_OB_QUEUED, q->name,
-					    &q->progress_at);
+		dma_fence_token_debug_move(work->fence, DFT_OB_QUEUED, q->name,
+					   &q->progress_at);
 		queued = queue_work(q->wq, &work->base);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	return queued;
 }
-EXPORT_SYMBOL_GPL(dma_fence_signal_work_release);
+EXPORT_SYMBOL_GPL(dma_fence_token_wq_item_release);

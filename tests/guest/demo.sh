@@ -15,6 +15,9 @@ modprobe simgpu engines="$ENGINES" timeout_ms="$TIMEOUT_MS" || exit 1
 rc=$?
 sed "s/^/dv: /" /tmp/run.out
 sed "s/ /=/; s/^/dv: drv_/" /sys/kernel/debug/simgpu/stats
+sed "s/ /=/; s/^/dv: dft_/" /sys/kernel/debug/dma_fence_token/stats
+echo "dv: dft_misuse=$(awk '/^misuse_/ { n += $2 } END { print n + 0 }' \
+	/sys/kernel/debug/dma_fence_token/stats)"
 if rmmod simgpu && rmmod dma_fence_tokens; then
 	echo "dv: unload=0"
 else

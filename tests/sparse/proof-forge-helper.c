@@ -6,7 +6,7 @@
  */
 #include <linux/dma-fence-token.h>
 
-struct dma_fence_proof sparse_neg_forge_helper(struct dma_fence *fence)
+struct dma_fence_token_proof sparse_neg_forge_helper(struct dma_fence *fence)
 {
-	return __dma_fence_proof_make(fence);
+	return __dma_fence_token_proof_make(fence);
 }

@@ -5,7 +5,7 @@
  */
 #include <linux/dma-fence-token.h>
 
-struct dma_fence_proof sparse_neg_forge_macro(struct dma_fence *fence)
+struct dma_fence_token_proof sparse_neg_forge_macro(struct dma_fence *fence)
 {
 	return __DFT_PROOF(fence);
 }

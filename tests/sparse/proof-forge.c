@@ -5,9 +5,9 @@
  */
 #include <linux/dma-fence-token.h>
 
-struct dma_fence_proof sparse_neg_forge(struct dma_fence *fence)
+struct dma_fence_token_proof sparse_neg_forge(struct dma_fence *fence)
 {
-	struct dma_fence_proof proof;
+	struct dma_fence_token_proof proof;
 
 	proof.fence = fence;	/* only the library may construct a proof */
 	return proof;

@@ -5,13 +5,13 @@
  */
 #include <linux/dma-fence-token.h>
 
-struct dma_fence_proof sparse_neg_double(struct dma_fence *fence)
+struct dma_fence_token_proof sparse_neg_double(struct dma_fence *fence)
 {
 	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
+	struct dma_fence_token_proof proof;
 
 	dma_fence_token_begin(&tok, fence);
 	proof = dma_fence_token_signal(&tok, 0);
-	dma_fence_proof_end(proof, fence);
+	dma_fence_token_proof_end(proof, fence);
 	return dma_fence_token_signal(&tok, -EIO);	/* second discharge */
 }

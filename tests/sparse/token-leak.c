@@ -5,10 +5,10 @@
  */
 #include <linux/dma-fence-token.h>
 
-struct dma_fence_proof sparse_neg_leak(struct dma_fence *fence, bool fail)
+struct dma_fence_token_proof sparse_neg_leak(struct dma_fence *fence, bool fail)
 {
 	struct dma_fence_token tok;
-	struct dma_fence_proof none = {};
+	struct dma_fence_token_proof none = {};
 
 	dma_fence_token_begin(&tok, fence);
 	if (fail)

@@ -17,11 +17,11 @@
  * preallocated once; everything else is said below):
  *
  * signal-now:       A: dma_fence_init() + dma_fence_token_begin() +
- *                   dma_fence_token_signal(, 0) + dma_fence_proof_end()
+ *                   dma_fence_token_signal(, 0) + dma_fence_token_proof_end()
  *                   B: dma_fence_init() + dma_fence_signal()
  * signal-callback:  the same, with dma_fence_add_callback() of one callback
  *                   after dma_fence_init() on both sides
- * queue:            A: dma_fence_init() + begin + dma_fence_token_queue_work()
+ * queue:            A: dma_fence_init() + begin + dma_fence_token_wq_queue()
  *                   per fence, the item's callback signals with
  *                   dma_fence_token_signal(); B: dma_fence_init() +
  *                   queue_work() on a WQ_MEM_RECLAIM workqueue, the item
@@ -33,12 +33,12 @@
  *                   No target: it shows what the queue pair costs beyond
  *                   that reference.
  * ring-complete-16: fences already on the ring (A: begun and handed over
- *                   with dma_fence_token_to_hw(); B: initialised) outside
- *                   the timed region; A: one dma_fence_hw_ring_complete()
+ *                   with dma_fence_token_ring_push(); B: initialised) outside
+ *                   the timed region; A: one dma_fence_token_ring_complete()
  *                   per 16 fences, B: dma_fence_signal() per fence.
  * ring-close-1000:  1,000 pending fences, handed over (A) or initialised
  *                   (B) outside the timed region; A: one
- *                   dma_fence_hw_ring_close(), B: dma_fence_set_error() +
+ *                   dma_fence_token_ring_close(), B: dma_fence_set_error() +
  *                   dma_fence_signal() per fence.
  *
  * Fences that are not on a ring share one lock per pair, on both sides.
@@ -55,7 +55,7 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
-#include <linux/dma-fence-token.h>
+#include <linux/dma-fence-token-ring.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -95,7 +95,7 @@ MODULE_PARM_DESC(full, "Full measurement (101 rounds of 2 ms batches) instead of
 struct bench_fence {
 	struct dma_fence base;
 	struct dma_fence_cb cb;
-	struct dma_fence_signal_work work;
+	struct dma_fence_token_wq_item work;
 	struct work_struct raw_work;
 	struct bench_ctx *ctx;
 };
@@ -126,9 +126,9 @@ struct bench_ctx {
 	unsigned long callbacks;
 	atomic_t pending;
 	struct completion all_done;
-	struct dma_fence_signal_wq q;
+	struct dma_fence_token_wq q;
 	struct workqueue_struct *raw_wq;
-	struct dma_fence_hw_ring ring;
+	struct dma_fence_token_ring ring;
 	bool ring_ready;
 };
 
@@ -200,7 +200,7 @@ static u64 bench_signal_ours(struct bench_ctx *ctx, unsigned int n)
 
 		bench_fence_init(ctx, f, &ctx->lock);
 		dma_fence_token_begin(&tok, f);
-		dma_fence_proof_end(dma_fence_token_signal(&tok, 0), f);
+		dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), f);
 	}
 	t1 = ktime_get_ns();
 	bench_expect_status(ctx, n, 1);
@@ -240,7 +240,7 @@ static u64 bench_callback_ours(struct bench_ctx *ctx, unsigned int n)
 		bench_fence_init(ctx, f, &ctx->lock);
 		dma_fence_add_callback(f, &ctx->f[i].cb, bench_cb);
 		dma_fence_token_begin(&tok, f);
-		dma_fence_proof_end(dma_fence_token_signal(&tok, 0), f);
+		dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), f);
 	}
 	t1 = ktime_get_ns();
 	bench_expect_status(ctx, n, 1);
@@ -276,12 +276,12 @@ static void bench_item_done(struct bench_ctx *ctx)
 		complete(&ctx->all_done);
 }
 
-static struct dma_fence_proof bench_item_run(struct dma_fence_signal_work *work,
-					     struct dma_fence_token *tok)
+static struct dma_fence_token_proof bench_item_run(struct dma_fence_token_wq_item *work,
+						   struct dma_fence_token *tok)
 	__releases(tok)
 {
 	struct bench_fence *bf = container_of(work, struct bench_fence, work);
-	struct dma_fence_proof proof = dma_fence_token_signal(tok, 0);
+	struct dma_fence_token_proof proof = dma_fence_token_signal(tok, 0);
 
 	bench_item_done(bf->ctx);
 	return proof;
@@ -319,21 +319,21 @@ static u64 bench_queue_ours(struct bench_ctx *ctx, unsigned int n)
 	bench_queue_prepare(ctx, n);
 	/* As the raw side does: the items are (re)initialised untimed. */
 	for (i = 0; i < n; i++)
-		dma_fence_signal_work_init(&ctx->f[i].work, bench_item_run);
+		dma_fence_token_wq_item_init(&ctx->f[i].work, bench_item_run);
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		DMA_FENCE_TOKEN(tok);
 		struct dma_fence *f = &ctx->f[i].base;
-		struct dma_fence_proof proof;
+		struct dma_fence_token_proof proof;
 
 		bench_fence_init(ctx, f, &ctx->lock);
 		dma_fence_token_begin(&tok, f);
-		if (dma_fence_token_queue_work(&tok, &ctx->q, &ctx->f[i].work,
-					       &proof)) {
+		if (dma_fence_token_wq_queue(&tok, &ctx->q, &ctx->f[i].work,
+					     &proof)) {
 			refused++;	/* signalled with -ECANCELED instead */
 			bench_item_done(ctx);
 		}
-		dma_fence_proof_end(proof, f);
+		dma_fence_token_proof_end(proof, f);
 	}
 	wait_for_completion(&ctx->all_done);
 	t1 = ktime_get_ns();
@@ -389,17 +389,17 @@ static void bench_ring_submit(struct bench_ctx *ctx, unsigned int n)
 {
 	unsigned int i, refused = 0;
 
-	KUNIT_ASSERT_EQ(ctx->test, dma_fence_hw_ring_reserve(&ctx->ring, n), 0);
+	KUNIT_ASSERT_EQ(ctx->test, dma_fence_token_ring_reserve(&ctx->ring, n), 0);
 	for (i = 0; i < n; i++) {
 		DMA_FENCE_TOKEN(tok);
 		struct dma_fence *f = &ctx->f[i].base;
-		struct dma_fence_proof proof;
+		struct dma_fence_token_proof proof;
 
-		bench_fence_init(ctx, f, dma_fence_hw_ring_lock(&ctx->ring));
+		bench_fence_init(ctx, f, dma_fence_token_ring_lock(&ctx->ring));
 		dma_fence_token_begin(&tok, f);
-		if (dma_fence_token_to_hw(&tok, &ctx->ring, &proof))
+		if (dma_fence_token_ring_push(&tok, &ctx->ring, &proof))
 			refused++;
-		dma_fence_proof_end(proof, f);
+		dma_fence_token_proof_end(proof, f);
 	}
 	KUNIT_EXPECT_EQ(ctx->test, refused, 0);
 }
@@ -421,8 +421,8 @@ static u64 bench_ring_ours(struct bench_ctx *ctx, unsigned int n)
 	bench_ring_submit(ctx, n);
 	t0 = ktime_get_ns();
 	for (i = BENCH_RING_BATCH - 1; i < n; i += BENCH_RING_BATCH)
-		done += dma_fence_hw_ring_complete(&ctx->ring,
-						   ctx->f[i].base.seqno, 0);
+		done += dma_fence_token_ring_complete(&ctx->ring,
+						      ctx->f[i].base.seqno, 0);
 	t1 = ktime_get_ns();
 	KUNIT_EXPECT_EQ(ctx->test, done, n);
 	bench_expect_status(ctx, n, 1);
@@ -451,10 +451,10 @@ static u64 bench_close_ours(struct bench_ctx *ctx, unsigned int n)
 	for (c = 0; c < n / BENCH_CLOSE_FENCES; c++) {
 		bench_ring_submit(ctx, BENCH_CLOSE_FENCES);
 		t0 = ktime_get_ns();
-		done += dma_fence_hw_ring_close(&ctx->ring, -ECANCELED);
+		done += dma_fence_token_ring_close(&ctx->ring, -ECANCELED);
 		total += ktime_get_ns() - t0;
 		bench_expect_status(ctx, BENCH_CLOSE_FENCES, -ECANCELED);
-		KUNIT_ASSERT_EQ(ctx->test, dma_fence_hw_ring_reopen(&ctx->ring), 0);
+		KUNIT_ASSERT_EQ(ctx->test, dma_fence_token_ring_reopen(&ctx->ring), 0);
 	}
 	KUNIT_EXPECT_EQ(ctx->test, done, n);
 	return total;
@@ -517,8 +517,8 @@ static void bench_case_exit(struct kunit *test)
 	if (!ctx)
 		return;
 	if (ctx->ring_ready)
-		dma_fence_hw_ring_fini(&ctx->ring);
-	dma_fence_signal_wq_fini(&ctx->q);
+		dma_fence_token_ring_fini(&ctx->ring);
+	dma_fence_token_wq_fini(&ctx->q);
 	if (ctx->raw_wq)
 		destroy_workqueue(ctx->raw_wq);
 	kvfree(ctx->f);
@@ -538,13 +538,13 @@ static struct bench_ctx *bench_ctx_create(struct kunit *test)
 	spin_lock_init(&ctx->lock);
 	ctx->context = dma_fence_context_alloc(1);
 	init_completion(&ctx->all_done);
-	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(&ctx->q, "dft-bench", 0), 0);
+	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&ctx->q, "dft-bench", 0), 0);
 	ctx->raw_wq = alloc_workqueue("dft-bench-raw", WQ_MEM_RECLAIM, 0);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->raw_wq);
 	/* The timeout never fires: every fence completes or is closed. */
-	KUNIT_ASSERT_EQ(test, dma_fence_hw_ring_init(&ctx->ring, "dft-bench",
-						     ctx->max, 600 * HZ,
-						     &ctx->q, NULL), 0);
+	KUNIT_ASSERT_EQ(test, dma_fence_token_ring_init(&ctx->ring, "dft-bench",
+							ctx->max, 600 * HZ,
+							&ctx->q, NULL), 0);
 	ctx->ring_ready = true;
 	for (i = 0; i < ctx->max; i++)
 		ctx->f[i].ctx = ctx;
@@ -654,7 +654,7 @@ static const char *bench_preempt_model(void)
  */
 static void bench_sizes(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, sizeof(struct dma_fence_proof),
+	KUNIT_EXPECT_EQ(test, sizeof(struct dma_fence_token_proof),
 			sizeof(struct dma_fence *));
 	if (DMA_FENCE_TOKEN_CHECKED)
 		KUNIT_EXPECT_GT(test, sizeof(struct dma_fence_token),
@@ -664,7 +664,7 @@ static void bench_sizes(struct kunit *test)
 				sizeof(struct dma_fence *));
 
 	kunit_info(test, "bench: sizes token=%zu proof=%zu pointer=%zu checked=%d\n",
-		   sizeof(struct dma_fence_token), sizeof(struct dma_fence_proof),
+		   sizeof(struct dma_fence_token), sizeof(struct dma_fence_token_proof),
 		   sizeof(struct dma_fence *), DMA_FENCE_TOKEN_CHECKED);
 	kunit_info(test, "bench: config kernel=%s lockdep=%d debugobjects=%d tracker=%d preempt=%s hz=%d mode=%s rounds=%d batch_us=%llu\n",
 		   init_utsname()->release, IS_ENABLED(CONFIG_LOCKDEP),

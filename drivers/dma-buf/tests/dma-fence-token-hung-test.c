@@ -9,7 +9,7 @@
  */
 
 #include <linux/completion.h>
-#include <linux/dma-fence-token.h>
+#include <linux/dma-fence-token-ring.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -27,7 +27,7 @@
 struct hung_fence {
 	struct dma_fence base;
 	spinlock_t lock;	/* protects base */
-	struct dma_fence_signal_work work;
+	struct dma_fence_token_wq_item work;
 	struct completion release;
 };
 
@@ -43,10 +43,10 @@ enum {
 };
 
 static struct hung_fence *hung_f[HUNG_NR];
-static struct dma_fence_signal_wq hung_wq;
-static struct dma_fence_signal_wq hung_ring_wq;
-static struct dma_fence_hw_ring hung_ring;
-static struct dma_fence_hw_ring hung_fast;
+static struct dma_fence_token_wq hung_wq;
+static struct dma_fence_token_wq hung_ring_wq;
+static struct dma_fence_token_ring hung_ring;
+static struct dma_fence_token_ring hung_fast;
 static struct task_struct *hung_holder;
 static DECLARE_COMPLETION(hung_holder_release);
 
@@ -71,8 +71,8 @@ static const struct dma_fence_ops hung_fence_ops = {
 	.get_timeline_name = hung_timeline_name,
 };
 
-static struct dma_fence_proof hung_run(struct dma_fence_signal_work *work,
-				       struct dma_fence_token *tok)
+static struct dma_fence_token_proof hung_run(struct dma_fence_token_wq_item *work,
+					     struct dma_fence_token *tok)
 	__releases(tok)
 {
 	struct hung_fence *hf = container_of(work, struct hung_fence, work);
@@ -84,49 +84,49 @@ static struct dma_fence_proof hung_run(struct dma_fence_signal_work *work,
 static int hung_holder_fn(void *data)
 {
 	struct hung_fence *hf = data;
-	struct dma_fence_token tok;
+	struct dma_fence_token tok = {};
 
 	dma_fence_token_begin(&tok, &hf->base);
 	wait_for_completion(&hung_holder_release);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), &hf->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), &hf->base);
 	return 0;
 }
 
 /* Not inlined: hung_init() is freed after loading, the stacks name these. */
 static noinline void hung_to_wq(struct hung_fence *hf)
 {
-	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
+	struct dma_fence_token tok = {};
+	struct dma_fence_token_proof proof;
 
 	dma_fence_token_begin(&tok, &hf->base);
-	if (dma_fence_token_queue_work(&tok, &hung_wq, &hf->work, &proof))
+	if (dma_fence_token_wq_queue(&tok, &hung_wq, &hf->work, &proof))
 		pr_err("dft-hung: transfer to the queue refused\n");
-	dma_fence_proof_end(proof, &hf->base);
+	dma_fence_token_proof_end(proof, &hf->base);
 }
 
 static noinline void hung_to_ring(struct hung_fence *hf,
-				  struct dma_fence_hw_ring *ring)
+				  struct dma_fence_token_ring *ring)
 {
-	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
+	struct dma_fence_token tok = {};
+	struct dma_fence_token_proof proof;
 
-	if (dma_fence_hw_ring_reserve(ring, 1)) {
+	if (dma_fence_token_ring_reserve(ring, 1)) {
 		dma_fence_signal(&hf->base);
 		return;
 	}
 	dma_fence_token_begin(&tok, &hf->base);
-	if (dma_fence_token_to_hw(&tok, ring, &proof))
+	if (dma_fence_token_ring_push(&tok, ring, &proof))
 		pr_err("dft-hung: transfer to the ring refused\n");
-	dma_fence_proof_end(proof, &hf->base);
+	dma_fence_token_proof_end(proof, &hf->base);
 }
 
 static noinline void hung_promise(struct hung_fence *hf)
 {
-	struct dma_fence_token tok;
+	struct dma_fence_token tok = {};
 
 	dma_fence_token_begin(&tok, &hf->base);
 	/* Kept by hung_exit(), after the watchdog has called it broken. */
-	dma_fence_proof_end(dma_fence_token_promise(&tok), &hf->base);
+	dma_fence_token_proof_end(dma_fence_token_promise(&tok), &hf->base);
 }
 
 static void hung_free(void)
@@ -145,20 +145,20 @@ static int __init hung_init(void)
 	unsigned int i;
 	int ret;
 
-	ret = dma_fence_signal_wq_init(&hung_wq, "dft-hung-wq",
-				       DMA_FENCE_SIGNAL_WQ_ORDERED);
+	ret = dma_fence_token_wq_init(&hung_wq, "dft-hung-wq",
+				      DMA_FENCE_TOKEN_WQ_ORDERED);
 	if (ret)
 		return ret;
 	/* The rings' timeouts must not wait behind the blocked item. */
-	ret = dma_fence_signal_wq_init(&hung_ring_wq, "dft-hung-ring-wq", 0);
+	ret = dma_fence_token_wq_init(&hung_ring_wq, "dft-hung-ring-wq", 0);
 	if (ret)
 		goto err_wq;
-	ret = dma_fence_hw_ring_init(&hung_ring, "dft-hung-ring", 4, 600 * HZ,
-				     &hung_ring_wq, NULL);
+	ret = dma_fence_token_ring_init(&hung_ring, "dft-hung-ring", 4, 600 * HZ,
+					&hung_ring_wq, NULL);
 	if (ret)
 		goto err_ring_wq;
-	ret = dma_fence_hw_ring_init(&hung_fast, "dft-hung-fast", 4,
-				     msecs_to_jiffies(100), &hung_ring_wq, NULL);
+	ret = dma_fence_token_ring_init(&hung_fast, "dft-hung-fast", 4,
+					msecs_to_jiffies(100), &hung_ring_wq, NULL);
 	if (ret)
 		goto err_ring;
 
@@ -172,12 +172,12 @@ static int __init hung_init(void)
 			goto err_fences;
 		spin_lock_init(&hf->lock);
 		init_completion(&hf->release);
-		dma_fence_signal_work_init(&hf->work, hung_run);
+		dma_fence_token_wq_item_init(&hf->work, hung_run);
 		hung_f[i] = hf;
 		if (i == HUNG_DONE || i == HUNG_RING)
-			lock = dma_fence_hw_ring_lock(&hung_ring);
+			lock = dma_fence_token_ring_lock(&hung_ring);
 		else if (i == HUNG_TIMEOUT)
-			lock = dma_fence_hw_ring_lock(&hung_fast);
+			lock = dma_fence_token_ring_lock(&hung_fast);
 		else
 			lock = &hf->lock;
 		dma_fence_init(&hf->base, &hung_fence_ops, lock, hung_context, i + 1);
@@ -195,7 +195,7 @@ static int __init hung_init(void)
 	hung_to_wq(hung_f[HUNG_QUEUED]);
 	hung_to_ring(hung_f[HUNG_DONE], &hung_ring);
 	hung_to_ring(hung_f[HUNG_RING], &hung_ring);
-	dma_fence_hw_ring_complete(&hung_ring, hung_f[HUNG_DONE]->base.seqno, 0);
+	dma_fence_token_ring_complete(&hung_ring, hung_f[HUNG_DONE]->base.seqno, 0);
 	hung_promise(hung_f[HUNG_PROMISE]);
 	hung_to_ring(hung_f[HUNG_TIMEOUT], &hung_fast);
 	pr_info("dft-hung: context %llu: obligations left unsignalled\n",
@@ -207,13 +207,13 @@ err_fences:
 		if (hung_f[i])
 			dma_fence_signal(&hung_f[i]->base);
 	hung_free();
-	dma_fence_hw_ring_fini(&hung_fast);
+	dma_fence_token_ring_fini(&hung_fast);
 err_ring:
-	dma_fence_hw_ring_fini(&hung_ring);
+	dma_fence_token_ring_fini(&hung_ring);
 err_ring_wq:
-	dma_fence_signal_wq_fini(&hung_ring_wq);
+	dma_fence_token_wq_fini(&hung_ring_wq);
 err_wq:
-	dma_fence_signal_wq_fini(&hung_wq);
+	dma_fence_token_wq_fini(&hung_wq);
 	return ret;
 }
 
@@ -224,13 +224,13 @@ static void __exit hung_exit(void)
 	put_task_struct(hung_holder);
 	complete(&hung_f[HUNG_RUNNING]->release);
 	complete(&hung_f[HUNG_QUEUED]->release);
-	dma_fence_hw_ring_complete(&hung_ring, hung_f[HUNG_RING]->base.seqno, 0);
+	dma_fence_token_ring_complete(&hung_ring, hung_f[HUNG_RING]->base.seqno, 0);
 	if (!leave_promise)
-		dma_fence_signal_opportunistic(&hung_f[HUNG_PROMISE]->base, 0);
-	dma_fence_hw_ring_fini(&hung_fast);
-	dma_fence_hw_ring_fini(&hung_ring);
-	dma_fence_signal_wq_fini(&hung_ring_wq);
-	dma_fence_signal_wq_fini(&hung_wq);
+		dma_fence_token_signal_opportunistic(&hung_f[HUNG_PROMISE]->base, 0);
+	dma_fence_token_ring_fini(&hung_fast);
+	dma_fence_token_ring_fini(&hung_ring);
+	dma_fence_token_wq_fini(&hung_ring_wq);
+	dma_fence_token_wq_fini(&hung_wq);
 	hung_free();
 }
 

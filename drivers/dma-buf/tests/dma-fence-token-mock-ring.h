@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Mock hardware ring for the KUnit suites, modelled on the drm_sched mock
- * scheduler: a real &struct dma_fence_hw_ring and signalling queue, jobs
+ * scheduler: a real &struct dma_fence_token_ring and signalling queue, jobs
  * whose completion is driven by hand (mock_ring_complete()) or by hrtimer
  * "interrupts" (mock_job_irq()), with fault injection.
  */
@@ -10,7 +10,7 @@
 
 #include <kunit/test.h>
 #include <linux/atomic.h>
-#include <linux/dma-fence-token.h>
+#include <linux/dma-fence-token-ring.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
@@ -65,8 +65,8 @@ struct mock_job {
  * @irq_hook: extra work for the interrupt handler (tests), hard irq context
  */
 struct mock_ring {
-	struct dma_fence_signal_wq wq;
-	struct dma_fence_hw_ring ring;
+	struct dma_fence_token_wq wq;
+	struct dma_fence_token_ring ring;
 	u64 context;
 	u64 seqno;
 	u64 hw_seqno;
@@ -97,7 +97,7 @@ static inline void mock_job_cb(struct dma_fence *f, struct dma_fence_cb *cb)
 	atomic_inc(&container_of(cb, struct mock_job, cb)->signalled);
 }
 
-static inline void mock_ring_timedout(struct dma_fence_hw_ring *ring,
+static inline void mock_ring_timedout(struct dma_fence_token_ring *ring,
 				      struct dma_fence *hung)
 {
 	struct mock_ring *mr = container_of(ring, struct mock_ring, ring);
@@ -107,7 +107,7 @@ static inline void mock_ring_timedout(struct dma_fence_hw_ring *ring,
 		mr->timedout_hook(mr, hung);
 }
 
-static const struct dma_fence_hw_ring_ops mock_ring_ops = {
+static const struct dma_fence_token_ring_ops mock_ring_ops = {
 	.timedout = mock_ring_timedout,
 };
 
@@ -118,13 +118,13 @@ static inline int mock_ring_init(struct mock_ring *mr, const char *name,
 	int ret;
 
 	memset(mr, 0, sizeof(*mr));
-	ret = dma_fence_signal_wq_init(&mr->wq, "dft-mock-ring-wq", 0);
+	ret = dma_fence_token_wq_init(&mr->wq, "dft-mock-ring-wq", 0);
 	if (ret)
 		return ret;
-	ret = dma_fence_hw_ring_init(&mr->ring, name, capacity, timeout,
-				     &mr->wq, &mock_ring_ops);
+	ret = dma_fence_token_ring_init(&mr->ring, name, capacity, timeout,
+					&mr->wq, &mock_ring_ops);
 	if (ret) {
-		dma_fence_signal_wq_fini(&mr->wq);
+		dma_fence_token_wq_fini(&mr->wq);
 		return ret;
 	}
 	mr->context = dma_fence_context_alloc(1);
@@ -133,15 +133,15 @@ static inline int mock_ring_init(struct mock_ring *mr, const char *name,
 
 static inline void mock_ring_fini(struct mock_ring *mr)
 {
-	dma_fence_hw_ring_fini(&mr->ring);
-	dma_fence_signal_wq_fini(&mr->wq);
+	dma_fence_token_ring_fini(&mr->ring);
+	dma_fence_token_wq_fini(&mr->wq);
 }
 
 /* The simulated interrupt: report the job's completion (hard irq). */
 static inline enum hrtimer_restart mock_job_irq_fn(struct hrtimer *t)
 {
 	struct mock_job *job = container_of(t, struct mock_job, irq);
-	struct dma_fence_hw_ring *ring = &job->mr->ring;
+	struct dma_fence_token_ring *ring = &job->mr->ring;
 
 	if (job->mr->irq_hook)
 		job->mr->irq_hook(job);
@@ -150,13 +150,13 @@ static inline enum hrtimer_restart mock_job_irq_fn(struct hrtimer *t)
 	case MOCK_LOST_IRQ:
 		break;
 	case MOCK_ERROR:
-		dma_fence_hw_ring_complete(ring, job->base.seqno, -EIO);
+		dma_fence_token_ring_complete(ring, job->base.seqno, -EIO);
 		break;
 	case MOCK_DUP_IRQ:
-		dma_fence_hw_ring_complete(ring, job->base.seqno, 0);
+		dma_fence_token_ring_complete(ring, job->base.seqno, 0);
 		fallthrough;
 	default:
-		dma_fence_hw_ring_complete(ring, job->base.seqno, 0);
+		dma_fence_token_ring_complete(ring, job->base.seqno, 0);
 		break;
 	}
 	return HRTIMER_NORESTART;
@@ -179,15 +179,28 @@ static inline struct mock_job *mock_job_prepare(struct mock_ring *mr,
 	job->fault = fault;
 	hrtimer_init(&job->irq, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	job->irq.function = mock_job_irq_fn;
-	dma_fence_init(&job->base, &mock_job_ops, dma_fence_hw_ring_lock(&mr->ring),
+	dma_fence_init(&job->base, &mock_job_ops, dma_fence_token_ring_lock(&mr->ring),
 		       mr->context, ++mr->seqno);
 	if (dma_fence_add_callback(&job->base, &job->cb, mock_job_cb))
 		atomic_inc(&job->signalled);
 
-	*ret = dma_fence_hw_ring_reserve(&mr->ring, 1);
+	*ret = dma_fence_token_ring_reserve(&mr->ring, 1);
 	if (*ret)
 		dma_fence_signal(&job->base);
 	return job;
+}
+
+/* A job of odd seqno goes through a scoped token, the others a plain one. */
+static inline int mock_job_publish_scoped(struct mock_job *job)
+{
+	DMA_FENCE_TOKEN(tok);
+	struct dma_fence_token_proof proof;
+	int ret;
+
+	dma_fence_token_begin(&tok, &job->base);
+	ret = dma_fence_token_ring_push(&tok, &job->mr->ring, &proof);
+	dma_fence_token_proof_end(proof, &job->base);
+	return ret;
 }
 
 /*
@@ -196,13 +209,15 @@ static inline struct mock_job *mock_job_prepare(struct mock_ring *mr,
  */
 static inline int mock_job_publish(struct mock_job *job)
 {
-	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
+	struct dma_fence_token tok = {};
+	struct dma_fence_token_proof proof;
 	int ret;
 
+	if (job->base.seqno & 1)
+		return mock_job_publish_scoped(job);
 	dma_fence_token_begin(&tok, &job->base);
-	ret = dma_fence_token_to_hw(&tok, &job->mr->ring, &proof);
-	dma_fence_proof_end(proof, &job->base);
+	ret = dma_fence_token_ring_push(&tok, &job->mr->ring, &proof);
+	dma_fence_token_proof_end(proof, &job->base);
 	return ret;
 }
 
@@ -227,7 +242,7 @@ static inline struct mock_job *mock_job_submit(struct mock_ring *mr,
 static inline unsigned int mock_ring_advance(struct mock_ring *mr, unsigned int n)
 {
 	mr->hw_seqno = min(mr->hw_seqno + n, mr->seqno);
-	return dma_fence_hw_ring_complete(&mr->ring, mr->hw_seqno, 0);
+	return dma_fence_token_ring_complete(&mr->ring, mr->hw_seqno, 0);
 }
 
 /* Raise the job's interrupt after @delay_ns, unless it hangs. */

@@ -9,7 +9,7 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/debug_locks.h>
-#include <linux/dma-fence-token.h>
+#include "../dma-fence-token-internal.h"
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 

@@ -57,7 +57,7 @@ static void dft_neg_exit(struct kunit *test)
 	if (!n)
 		return;
 	/* Cases that used another fence leave this one to be cleaned up. */
-	dma_fence_signal_opportunistic(&n->fence->base, -ECANCELED);
+	dma_fence_token_signal_opportunistic(&n->fence->base, -ECANCELED);
 	mock_fence_put(n->fence);
 }
 
@@ -121,7 +121,7 @@ static void dft_neg_control_abba(struct kunit *test)
 	mutex_unlock(&a);
 	mutex_unlock(&b);
 	KUNIT_EXPECT_EQ(test, debug_locks, 0);
-	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(dft_f(test), 0));
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(dft_f(test), 0));
 	dft_expect_fence(test, 1);
 }
 
@@ -135,7 +135,7 @@ static void dft_neg_gfp_kernel(struct kunit *test)
 	dma_fence_token_begin(&tok, dft_f(test));
 	p = kmalloc(64, GFP_KERNEL);
 	kfree(p);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	KUNIT_EXPECT_EQ(test, debug_locks, 0);
 	dft_expect_fence(test, 1);
 }
@@ -151,7 +151,7 @@ static void dft_neg_resv_lock(struct kunit *test)
 	dma_fence_token_begin(&tok, dft_f(test));
 	if (!dma_resv_lock(&resv, NULL))
 		dma_resv_unlock(&resv);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	dma_resv_fini(&resv);
 	KUNIT_EXPECT_EQ(test, debug_locks, 0);
 	dft_expect_fence(test, 1);
@@ -169,7 +169,7 @@ static void dft_neg_fence_wait(struct kunit *test)
 	dft_need_lockdep(test);
 	dma_fence_token_begin(&tok, dft_f(test));
 	dma_fence_wait_timeout(dma_fence_get_stub(), false, 0);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	KUNIT_EXPECT_EQ(test, debug_locks, 0);
 	dft_expect_fence(test, 1);
 }
@@ -188,7 +188,7 @@ static void dft_neg_mutex_around_wait(struct kunit *test)
 	dma_fence_token_begin(&tok, dft_f(test));
 	mutex_lock(&m);
 	mutex_unlock(&m);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	KUNIT_EXPECT_EQ(test, debug_locks, 0);
 	dft_expect_fence(test, 1);
 }
@@ -210,7 +210,7 @@ static void dft_neg_gfp_kernel_atomic(struct kunit *test)
 	dma_fence_token_begin(&tok, dft_f(test));
 	p = kmalloc(64, GFP_KERNEL);
 	kfree(p);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	spin_unlock(&lock);
 	dft_expect_fence(test, 1);
 }
@@ -490,7 +490,7 @@ struct dft_elsewhere {
 static void dft_elsewhere_signal(struct dft_elsewhere *e)
 {
 	__acquire(&e->tok);	/* begun by the case */
-	dma_fence_proof_end(dma_fence_token_signal(&e->tok, 0), e->fence);
+	dma_fence_token_proof_end(dma_fence_token_signal(&e->tok, 0), e->fence);
 	complete(&e->done);
 }
 
@@ -566,11 +566,11 @@ static void dft_neg_not_begun(struct kunit *test)
 
 	dft_need_tracker(test);
 	__acquire(&tok);	/* never begun: the point */
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), NULL);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), NULL);
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_NOT_BEGUN);
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 	/* The case's fence was not involved. */
-	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(dft_f(test), 0));
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(dft_f(test), 0));
 }
 
 /* Misuse: a token begun again while live. */
@@ -585,7 +585,7 @@ static void dft_neg_begin_live(struct kunit *test)
 	dma_fence_token_begin(&tok, dft_f(test));
 	__release(&tok);	/* the leak is the point */
 	dma_fence_token_begin(&tok, &other->base);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), &other->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), &other->base);
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE);
 	dft_expect_fence(test, -ECANCELED);
 	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&other->base), 1);
@@ -600,9 +600,9 @@ static void dft_neg_double_discharge(struct kunit *test)
 
 	dft_need_tracker(test);
 	dma_fence_token_begin(&tok, dft_f(test));
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	__acquire(&tok);	/* the second discharge is the point */
-	dma_fence_proof_end(dma_fence_token_signal(&tok, -EIO), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, -EIO), dft_f(test));
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_DOUBLE_DISCHARGE);
 	dft_expect_fence(test, 1);
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
@@ -615,7 +615,7 @@ static void dft_neg_use_after_discharge(struct kunit *test)
 
 	dft_need_tracker(test);
 	dma_fence_token_begin(&tok, dft_f(test));
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	KUNIT_EXPECT_NULL(test, dma_fence_token_fence(&tok));
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_USE_AFTER_DISCHARGE);
 	dft_expect_fence(test, 1);
@@ -632,7 +632,7 @@ static void dft_neg_wrong_fence(struct kunit *test)
 	other = mock_fence_alloc(dma_fence_context_alloc(1), 7);
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	dma_fence_token_begin(&tok, &other->base);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE);
 	dft_expect_fence(test, -ECANCELED);
 	mock_fence_put(other);
@@ -647,7 +647,7 @@ static void dft_neg_broken_promise(struct kunit *test)
 
 	dft_need_tracker(test);
 	dma_fence_token_begin(&tok, dft_f(test));
-	dma_fence_proof_end(dma_fence_token_promise(&tok), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_promise(&tok), dft_f(test));
 	/* Lowered once promised: the token itself is not reported as hung. */
 	old = dma_fence_token_set_watchdog_ms(0);
 	/* The watchdog work may have run already: check the counter. */
@@ -656,7 +656,7 @@ static void dft_neg_broken_promise(struct kunit *test)
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_BROKEN_PROMISE);
 	/* Reported once only. */
 	KUNIT_EXPECT_EQ(test, dma_fence_token_watchdog_check(), 0);
-	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(dft_f(test), -ETIMEDOUT));
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(dft_f(test), -ETIMEDOUT));
 	dft_expect_fence(test, -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 }
@@ -683,7 +683,7 @@ static void dft_neg_hung_obligation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, now.watchdog_reports, n->before.watchdog_reports + 1);
 	KUNIT_EXPECT_EQ(test, now.promises_broken, n->before.promises_broken);
 	/* Late, but the holder still signals: the fence ends normally. */
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	dft_expect_fence(test, 1);
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 }
@@ -705,15 +705,15 @@ enum dft_neg_wq_misuse {
  * @resv: object for %DFT_NEG_WQ_RESV_LOCK
  */
 struct dft_neg_job {
-	struct dma_fence_signal_work work;
+	struct dma_fence_token_wq_item work;
 	enum dft_neg_wq_misuse misuse;
 	struct dma_resv resv;
 };
 
 static DEFINE_MUTEX(dft_neg_wq_mutex);
 
-static struct dma_fence_proof dft_neg_wq_run(struct dma_fence_signal_work *work,
-					     struct dma_fence_token *tok)
+static struct dma_fence_token_proof dft_neg_wq_run(struct dma_fence_token_wq_item *work,
+						   struct dma_fence_token *tok)
 	__releases(tok)
 {
 	struct dft_neg_job *job = container_of(work, struct dft_neg_job, work);
@@ -737,7 +737,7 @@ static struct dma_fence_proof dft_neg_wq_run(struct dma_fence_signal_work *work,
 		break;
 	case DFT_NEG_WQ_NO_DISCHARGE:
 		__release(tok);	/* returning without a discharge is the point */
-		return (struct dma_fence_proof){};
+		return (struct dma_fence_token_proof){};
 	}
 	return dma_fence_token_signal(tok, 0);
 }
@@ -746,23 +746,23 @@ static struct dma_fence_proof dft_neg_wq_run(struct dma_fence_signal_work *work,
 static void dft_neg_wq(struct kunit *test, enum dft_neg_wq_misuse misuse,
 		       int status)
 {
-	struct dma_fence_signal_wq q;
+	struct dma_fence_token_wq q;
 	struct dft_neg_job *job;
 	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
+	struct dma_fence_token_proof proof;
 
 	job = kunit_kzalloc(test, sizeof(*job), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, job);
 	dma_resv_init(&job->resv);
 	job->misuse = misuse;
-	dma_fence_signal_work_init(&job->work, dft_neg_wq_run);
-	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(&q, "dft-neg-wq", 0), 0);
+	dma_fence_token_wq_item_init(&job->work, dft_neg_wq_run);
+	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&q, "dft-neg-wq", 0), 0);
 
 	dma_fence_token_begin(&tok, dft_f(test));
-	KUNIT_EXPECT_EQ(test, dma_fence_token_queue_work(&tok, &q, &job->work, &proof), 0);
-	dma_fence_proof_end(proof, dft_f(test));
+	KUNIT_EXPECT_EQ(test, dma_fence_token_wq_queue(&tok, &q, &job->work, &proof), 0);
+	dma_fence_token_proof_end(proof, dft_f(test));
 	KUNIT_EXPECT_GE(test, dma_fence_wait_timeout(dft_f(test), false, 10 * HZ), 1);
-	dma_fence_signal_wq_fini(&q);
+	dma_fence_token_wq_fini(&q);
 	dma_resv_fini(&job->resv);
 	dft_expect_fence(test, status);
 }
@@ -814,11 +814,11 @@ static void dft_neg_wq_no_discharge(struct kunit *test)
 /* Misuse: waiting for a signalling item from a signalling section. */
 static void dft_neg_wq_sync(struct kunit *test, bool cancel)
 {
-	struct dma_fence_signal_wq q;
+	struct dma_fence_token_wq q;
 	struct dft_neg_job *job;
 	struct mock_fence *other;
 	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
+	struct dma_fence_token_proof proof;
 
 	dft_need_lockdep(test);
 	job = kunit_kzalloc(test, sizeof(*job), GFP_KERNEL);
@@ -827,13 +827,13 @@ static void dft_neg_wq_sync(struct kunit *test, bool cancel)
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	dma_resv_init(&job->resv);
 	job->misuse = DFT_NEG_WQ_MUTEX;
-	dma_fence_signal_work_init(&job->work, dft_neg_wq_run);
-	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(&q, "dft-neg-wq", 0), 0);
+	dma_fence_token_wq_item_init(&job->work, dft_neg_wq_run);
+	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&q, "dft-neg-wq", 0), 0);
 
 	/* A correct run first, so the worker's side is known to lockdep. */
 	dma_fence_token_begin(&tok, &other->base);
-	KUNIT_EXPECT_EQ(test, dma_fence_token_queue_work(&tok, &q, &job->work, &proof), 0);
-	dma_fence_proof_end(proof, &other->base);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_wq_queue(&tok, &q, &job->work, &proof), 0);
+	dma_fence_token_proof_end(proof, &other->base);
 	KUNIT_EXPECT_GE(test, dma_fence_wait_timeout(&other->base, false, 10 * HZ), 1);
 
 	dma_fence_token_begin(&tok, dft_f(test));
@@ -841,9 +841,9 @@ static void dft_neg_wq_sync(struct kunit *test, bool cancel)
 		cancel_work_sync(&job->work.base);
 	else
 		flush_work(&job->work.base);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 
-	dma_fence_signal_wq_fini(&q);
+	dma_fence_token_wq_fini(&q);
 	dma_resv_fini(&job->resv);
 	mock_fence_put(other);
 	KUNIT_EXPECT_EQ(test, debug_locks, 0);
@@ -1032,10 +1032,10 @@ static void dft_neg_second_guarantee(struct kunit *test)
 
 	dft_need_tracker(test);
 	dma_fence_token_begin(&tok, dft_f(test));
-	dma_fence_proof_end(dma_fence_token_promise(&tok), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_promise(&tok), dft_f(test));
 	/* The promise still holds the guarantee. */
 	dma_fence_token_begin(&tok, dft_f(test));
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE);
 	dft_expect_fence(test, 1);
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);

@@ -154,7 +154,7 @@ static void obs_token_listed(struct kunit *test)
 	stack = obs_find(test, t->context, 1, line, sizeof(line));
 	if (stack)
 		strscpy(frames, stack, OBS_BUF_SIZE);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), &mf->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), &mf->base);
 
 	KUNIT_ASSERT_NOT_NULL(test, stack);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(line, "fence=dft-mock:dft-mock-timeline "));
@@ -186,13 +186,13 @@ static void obs_token_listed(struct kunit *test)
  */
 struct obs_job {
 	struct mock_fence *fence;
-	struct dma_fence_signal_work work;
+	struct dma_fence_token_wq_item work;
 	struct completion started;
 	struct completion release;
 };
 
-static struct dma_fence_proof obs_job_run(struct dma_fence_signal_work *work,
-					  struct dma_fence_token *tok)
+static struct dma_fence_token_proof obs_job_run(struct dma_fence_token_wq_item *work,
+						struct dma_fence_token *tok)
 	__releases(tok)
 {
 	struct obs_job *job = container_of(work, struct obs_job, work);
@@ -211,28 +211,28 @@ static struct dma_fence_proof obs_job_run(struct dma_fence_signal_work *work,
 static void obs_queue_listed(struct kunit *test)
 {
 	struct obs_test *t = test->priv;
-	struct dma_fence_signal_wq *q = kunit_kzalloc(test, sizeof(*q), GFP_KERNEL);
+	struct dma_fence_token_wq *q = kunit_kzalloc(test, sizeof(*q), GFP_KERNEL);
 	struct obs_job *job = kunit_kcalloc(test, 2, sizeof(*job), GFP_KERNEL);
 	unsigned int i;
 	u64 wq_before = obs_stat(test, "discharged_workqueue");
 
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_ASSERT_NOT_NULL(test, job);
-	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(q, "dft-obs-wq",
-						       DMA_FENCE_SIGNAL_WQ_ORDERED), 0);
+	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(q, "dft-obs-wq",
+						      DMA_FENCE_TOKEN_WQ_ORDERED), 0);
 	for (i = 0; i < 2; i++) {
 		struct dma_fence_token tok;
-		struct dma_fence_proof proof;
+		struct dma_fence_token_proof proof;
 
 		job[i].fence = mock_fence_alloc(t->context, i + 1);
 		KUNIT_ASSERT_NOT_NULL(test, job[i].fence);
 		init_completion(&job[i].started);
 		init_completion(&job[i].release);
-		dma_fence_signal_work_init(&job[i].work, obs_job_run);
+		dma_fence_token_wq_item_init(&job[i].work, obs_job_run);
 		dma_fence_token_begin(&tok, &job[i].fence->base);
-		KUNIT_EXPECT_EQ(test, dma_fence_token_queue_work(&tok, q, &job[i].work,
-								 &proof), 0);
-		dma_fence_proof_end(proof, &job[i].fence->base);
+		KUNIT_EXPECT_EQ(test, dma_fence_token_wq_queue(&tok, q, &job[i].work,
+							       &proof), 0);
+		dma_fence_token_proof_end(proof, &job[i].fence->base);
 	}
 	wait_for_completion(&job[0].started);
 	obs_expect_line(test, t->context, 1, " state=running wq=dft-obs-wq holder=workqueue ");
@@ -244,7 +244,7 @@ static void obs_queue_listed(struct kunit *test)
 	for (i = 0; i < 2; i++)
 		KUNIT_EXPECT_GT(test, dma_fence_wait_timeout(&job[i].fence->base, false,
 							     10 * HZ), 0);
-	dma_fence_signal_wq_fini(q);
+	dma_fence_token_wq_fini(q);
 	for (i = 0; i < 2; i++) {
 		obs_expect_unlisted(test, t->context, i + 1);
 		mock_fence_put(job[i].fence);
@@ -305,11 +305,11 @@ static void obs_promise_listed(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, mf);
 	dma_fence_token_begin(&tok, &mf->base);
-	dma_fence_proof_end(dma_fence_token_promise(&tok), &mf->base);
+	dma_fence_token_proof_end(dma_fence_token_promise(&tok), &mf->base);
 	obs_expect_line(test, t->context, 1, " state=promised holder=promise ");
 	KUNIT_EXPECT_EQ(test, obs_stat(test, "promises_pending"), pending + 1);
 
-	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(&mf->base, 0));
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&mf->base, 0));
 	obs_expect_unlisted(test, t->context, 1);
 	KUNIT_EXPECT_EQ(test, obs_stat(test, "promises_kept"), kept + 1);
 	KUNIT_EXPECT_EQ(test, obs_stat(test, "promises_pending"), pending);
@@ -340,11 +340,11 @@ static void obs_stats_counts(struct kunit *test)
 	live = obs_stat(test, "obligations_live");
 	dma_fence_token_begin(&tok, &a->base);
 	dma_fence_token_get_stats(&s);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, -EIO), &a->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, -EIO), &a->base);
 	KUNIT_EXPECT_EQ(test, s.obligations_live, live + 1);
 	KUNIT_EXPECT_EQ(test, s.created, t->before.created + 1);
 	KUNIT_EXPECT_EQ(test, obs_stat(test, "obligations_live"), live);
-	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(&b->base, 0));
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&b->base, 0));
 
 	dma_fence_token_get_stats(&s);
 	KUNIT_EXPECT_EQ(test, s.created, t->before.created + 1);
@@ -458,14 +458,14 @@ static void obs_records_exhausted(struct kunit *test)
 		mf[i] = mock_fence_alloc(t->context, i + 1);
 		KUNIT_ASSERT_NOT_NULL(test, mf[i]);
 		dma_fence_token_begin(&tok, &mf[i]->base);
-		dma_fence_proof_end(dma_fence_token_promise(&tok), &mf[i]->base);
+		dma_fence_token_proof_end(dma_fence_token_promise(&tok), &mf[i]->base);
 	}
 	dma_fence_token_get_stats(&s);
 	KUNIT_EXPECT_EQ(test, s.untracked, t->before.untracked + 3);
 	KUNIT_EXPECT_EQ(test, s.promises_untracked, t->before.promises_untracked + 3);
 	KUNIT_EXPECT_EQ(test, s.obligations_live, s.obligations_records);
 	for (i = 0; i < n; i++) {
-		KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(&mf[i]->base, 0));
+		KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&mf[i]->base, 0));
 		KUNIT_EXPECT_EQ(test, atomic_read(&mf[i]->signalled), 1);
 		mock_fence_put(mf[i]);
 	}

@@ -14,6 +14,8 @@
 #include <linux/slab.h>
 
 #include "dma-fence-token-mock.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #include "dma-fence-token-mock-ring.h"
 
 /**
@@ -84,8 +86,8 @@ static void ring_advance(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(&job[2]->base));
 	KUNIT_EXPECT_EQ(test, mock_ring_advance(&t->mr, 2), 2);
 	KUNIT_EXPECT_EQ(test, mock_ring_advance(&t->mr, 1), 0);
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, job[3]->base.seqno, 0), 0);
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, job[0]->base.seqno, 0), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring, job[3]->base.seqno, 0), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring, job[0]->base.seqno, 0), 0);
 	for (i = 2; i < 4; i++)
 		ring_expect(test, job[i], 1);
 	KUNIT_EXPECT_EQ(test, t->mr.ring.timeouts, 0);
@@ -211,7 +213,7 @@ static void ring_irq_timeout_race(struct kunit *test)
 		if (t->mr.ring.timeouts != timeouts) {
 			KUNIT_EXPECT_EQ(test, status, -ETIMEDOUT);
 			timed_out++;
-			KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reopen(&t->mr.ring), 0);
+			KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reopen(&t->mr.ring), 0);
 		} else {
 			KUNIT_EXPECT_EQ(test, status, 1);
 		}
@@ -260,11 +262,11 @@ static void ring_stress_hangs(struct kunit *test)
 			if (hang < 0) {
 				u64 last = job[RING_STRESS_BATCH - 1]->base.seqno;
 
-				dma_fence_hw_ring_complete(&mr[r].ring, last, 0);
+				dma_fence_token_ring_complete(&mr[r].ring, last, 0);
 			} else {
 				if (hang)
-					dma_fence_hw_ring_complete(&mr[r].ring,
-								   job[hang - 1]->base.seqno, 0);
+					dma_fence_token_ring_complete(&mr[r].ring,
+								      job[hang - 1]->base.seqno, 0);
 				hangs++;
 			}
 			for (i = 0; i < RING_STRESS_BATCH; i++) {
@@ -278,7 +280,7 @@ static void ring_stress_hangs(struct kunit *test)
 				mock_job_put(job[i]);
 			}
 			if (hang >= 0)
-				KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reopen(&mr[r].ring), 0);
+				KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reopen(&mr[r].ring), 0);
 			done += RING_STRESS_BATCH;
 		}
 		cond_resched();
@@ -315,7 +317,7 @@ static void ring_teardown_race(struct kunit *test)
 		mock_job_irq(job[i], (u64)i * 100 * NSEC_PER_USEC);
 	/* Some interrupts fire before the teardown, some during, some after. */
 	usleep_range(1000, 1100);
-	dma_fence_hw_ring_fini(&t->mr.ring);
+	dma_fence_token_ring_fini(&t->mr.ring);
 
 	for (i = 0; i < RING_TEARDOWN_JOBS; i++) {
 		int status;
@@ -332,7 +334,7 @@ static void ring_teardown_race(struct kunit *test)
 	KUNIT_EXPECT_GE(test, cancelled, 4);
 	kunit_info(test, "teardown: %u completed, %u cancelled\n", ok, cancelled);
 	/* Interrupts after the teardown are harmless. */
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, U64_MAX, 0), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring, U64_MAX, 0), 0);
 	for (i = 0; i < RING_TEARDOWN_JOBS; i++)
 		mock_job_put(job[i]);
 	mock_ring_fini(&t->mr);
@@ -354,7 +356,7 @@ static void ring_close_reopen(struct kunit *test)
 	job[0] = ring_submit(test, &t->mr, MOCK_OK);
 	job[1] = ring_submit(test, &t->mr, MOCK_OK);
 	job[2] = ring_submit(test, &t->mr, MOCK_OK);
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_close(&t->mr.ring, -EIO), 3);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_close(&t->mr.ring, -EIO), 3);
 	ring_expect(test, job[0], -EIO);
 	ring_expect(test, job[1], -ECANCELED);
 	ring_expect(test, job[2], -ECANCELED);
@@ -363,9 +365,9 @@ static void ring_close_reopen(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(refused));
 	KUNIT_EXPECT_EQ(test, ret, -ESHUTDOWN);
 
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reopen(&t->mr.ring), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reopen(&t->mr.ring), 0);
 	after = ring_submit(test, &t->mr, MOCK_OK);
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, after->base.seqno, 0), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring, after->base.seqno, 0), 1);
 	ring_expect(test, after, 1);
 
 	mock_ring_fini(&t->mr);
@@ -387,13 +389,13 @@ static void ring_reserve(struct kunit *test)
 	struct ring_test *t = test->priv;
 
 	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "reserve", 4, 10 * HZ), 0);
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reserve(&t->mr.ring, 4), 0);
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reserve(&t->mr.ring, 1), -ENOSPC);
-	dma_fence_hw_ring_unreserve(&t->mr.ring, 4);
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reserve(&t->mr.ring, 1), 0);
-	dma_fence_hw_ring_unreserve(&t->mr.ring, 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reserve(&t->mr.ring, 4), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reserve(&t->mr.ring, 1), -ENOSPC);
+	dma_fence_token_ring_unreserve(&t->mr.ring, 4);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reserve(&t->mr.ring, 1), 0);
+	dma_fence_token_ring_unreserve(&t->mr.ring, 1);
 	mock_ring_fini(&t->mr);
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_reserve(&t->mr.ring, 1), -ESHUTDOWN);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reserve(&t->mr.ring, 1), -ESHUTDOWN);
 	ring_expect_clean(test);
 }
 
@@ -433,7 +435,7 @@ static void ring_submit_irqs_off(struct kunit *test)
 	ret = mock_job_publish(job[1]);
 	spin_unlock_irqrestore(&ring_irqsafe_lock, flags);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, dma_fence_hw_ring_complete(&t->mr.ring, job[1]->base.seqno, 0), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring, job[1]->base.seqno, 0), 1);
 	ring_expect(test, job[1], 1);
 
 	mock_ring_fini(&t->mr);
@@ -444,9 +446,9 @@ static void ring_submit_irqs_off(struct kunit *test)
 
 static void ring_dump_hook(struct mock_ring *mr, struct dma_fence *hung)
 {
-	void *small = dma_fence_hw_ring_dump_alloc(&mr->ring, 4096);
+	void *small = dma_fence_token_ring_dump_alloc(&mr->ring, 4096);
 	/* Too big to ever succeed without reclaim: the failure path. */
-	void *huge = dma_fence_hw_ring_dump_alloc(&mr->ring, SZ_1G);
+	void *huge = dma_fence_token_ring_dump_alloc(&mr->ring, SZ_1G);
 
 	kfree(small);
 	kfree(huge);

@@ -79,7 +79,7 @@ static void dft_signal_now(struct kunit *test)
 
 	dma_fence_token_begin(&tok, &mf->base);
 	KUNIT_EXPECT_FALSE(test, mock_fence_signalled(mf));
-	dma_fence_proof_end(dma_fence_token_signal(&tok, *err), &mf->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, *err), &mf->base);
 
 	KUNIT_EXPECT_TRUE(test, mock_fence_signalled(mf));
 	KUNIT_EXPECT_EQ(test, mf->base.error, *err);
@@ -101,7 +101,7 @@ static void dft_promise_kept(struct kunit *test)
 	struct dma_fence_token tok;
 
 	dma_fence_token_begin(&tok, &mf->base);
-	dma_fence_proof_end(dma_fence_token_promise(&tok), &mf->base);
+	dma_fence_token_proof_end(dma_fence_token_promise(&tok), &mf->base);
 	KUNIT_EXPECT_FALSE(test, mock_fence_signalled(mf));
 
 	if (IS_ENABLED(CONFIG_DMA_FENCE_TOKEN_DEBUG)) {
@@ -111,7 +111,7 @@ static void dft_promise_kept(struct kunit *test)
 		KUNIT_EXPECT_GE(test, now.promises_pending, 1);
 	}
 
-	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(&mf->base, 0));
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&mf->base, 0));
 	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&mf->base), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&mf->signalled), 1);
 
@@ -139,12 +139,12 @@ static void dft_nesting(struct kunit *test)
 
 	dma_fence_token_begin(&ta, &a->base);
 	dma_fence_token_begin(&tb, &b->base);
-	dma_fence_proof_end(dma_fence_token_signal(&tb, 0), &b->base);
-	dma_fence_proof_end(dma_fence_token_signal(&ta, -EIO), &a->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tb, 0), &b->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&ta, -EIO), &a->base);
 
 	cookie = dma_fence_begin_signalling();
 	dma_fence_token_begin(&tc, &c->base);
-	dma_fence_proof_end(dma_fence_token_signal(&tc, 0), &c->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tc, 0), &c->base);
 	dma_fence_end_signalling(cookie);
 
 	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&a->base), -EIO);
@@ -164,7 +164,7 @@ static void dft_nesting(struct kunit *test)
  * signalling section allows what the rules allow: GFP_NOWAIT allocations
  * and spinlocks.
  */
-static struct dma_fence_proof dft_scoped_finish(struct mock_fence *mf, bool fail)
+static struct dma_fence_token_proof dft_scoped_finish(struct mock_fence *mf, bool fail)
 {
 	DMA_FENCE_TOKEN(tok);
 	void *p;
@@ -182,8 +182,8 @@ static void dft_scoped(struct kunit *test)
 	struct mock_fence *ok = dft_fence(test, 1);
 	struct mock_fence *bad = dft_fence(test, 2);
 
-	dma_fence_proof_end(dft_scoped_finish(ok, false), &ok->base);
-	dma_fence_proof_end(dft_scoped_finish(bad, true), &bad->base);
+	dma_fence_token_proof_end(dft_scoped_finish(ok, false), &ok->base);
+	dma_fence_token_proof_end(dft_scoped_finish(bad, true), &bad->base);
 	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&ok->base), 1);
 	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&bad->base), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ok->signalled), 1);
@@ -205,10 +205,10 @@ static void dft_token_reuse(struct kunit *test)
 
 	dma_fence_token_begin(&tok, &a->base);
 	KUNIT_EXPECT_PTR_EQ(test, dma_fence_token_fence(&tok), &a->base);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), &a->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), &a->base);
 	dma_fence_token_begin(&tok, &b->base);
 	KUNIT_EXPECT_PTR_EQ(test, dma_fence_token_fence(&tok), &b->base);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), &b->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), &b->base);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->signalled), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->signalled), 1);
 	mock_fence_put(a);
@@ -227,13 +227,13 @@ static void dft_opportunistic(struct kunit *test)
 	struct dma_fence_token tok;
 
 	dma_fence_token_begin(&tok, &a->base);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, -EIO), &a->base);
-	KUNIT_EXPECT_FALSE(test, dma_fence_signal_opportunistic(&a->base, 0));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, -EIO), &a->base);
+	KUNIT_EXPECT_FALSE(test, dma_fence_token_signal_opportunistic(&a->base, 0));
 	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&a->base), -EIO);
 
 	dma_fence_token_begin(&tok, &b->base);
-	KUNIT_EXPECT_TRUE(test, dma_fence_signal_opportunistic(&b->base, -EAGAIN));
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), &b->base);
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&b->base, -EAGAIN));
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), &b->base);
 	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&b->base), -EAGAIN);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->signalled), 1);
@@ -268,8 +268,8 @@ static int dft_race_thread(void *data)
 			cond_resched();
 			continue;
 		}
-		r->won[i] = dma_fence_signal_opportunistic(&r->fences[i]->base,
-							   -EAGAIN);
+		r->won[i] = dma_fence_token_signal_opportunistic(&r->fences[i]->base,
+								 -EAGAIN);
 		i++;
 	}
 	return 0;
@@ -304,8 +304,8 @@ static void dft_opportunistic_race(struct kunit *test)
 		atomic_set_release(&r->published, i + 1);
 		if (i % 3)
 			ndelay(i % 500);
-		dma_fence_proof_end(dma_fence_token_signal(&tok, 0),
-				    &r->fences[i]->base);
+		dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0),
+					  &r->fences[i]->base);
 		if (!(i % 64))
 			cond_resched();
 	}
@@ -350,15 +350,15 @@ static void dft_stress(struct kunit *test)
 		mf[i] = dft_fence(test, i + 1);
 		dma_fence_token_begin(&tok, &mf[i]->base);
 		if (i % 3 == 0) {
-			dma_fence_proof_end(dma_fence_token_signal(&tok, 0),
-					    &mf[i]->base);
+			dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0),
+						  &mf[i]->base);
 		} else if (i % 3 == 1) {
-			dma_fence_proof_end(dma_fence_token_signal(&tok, -EIO),
-					    &mf[i]->base);
+			dma_fence_token_proof_end(dma_fence_token_signal(&tok, -EIO),
+						  &mf[i]->base);
 		} else {
-			dma_fence_proof_end(dma_fence_token_promise(&tok),
-					    &mf[i]->base);
-			dma_fence_signal_opportunistic(&mf[i]->base, -ECANCELED);
+			dma_fence_token_proof_end(dma_fence_token_promise(&tok),
+						  &mf[i]->base);
+			dma_fence_token_signal_opportunistic(&mf[i]->base, -ECANCELED);
 		}
 #ifdef CONFIG_DMA_FENCE_TOKEN_DEBUG
 		/* Let the watchdog recycle its slots for kept promises. */
@@ -399,13 +399,13 @@ static void dft_stress(struct kunit *test)
  */
 static void dft_sizes(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, sizeof(struct dma_fence_proof), sizeof(void *));
+	KUNIT_EXPECT_EQ(test, sizeof(struct dma_fence_token_proof), sizeof(void *));
 	if (!DMA_FENCE_TOKEN_CHECKED)
 		KUNIT_EXPECT_EQ(test, sizeof(struct dma_fence_token), sizeof(void *));
 	else
 		KUNIT_EXPECT_GT(test, sizeof(struct dma_fence_token), sizeof(void *));
 	kunit_info(test, "token %zu bytes, proof %zu bytes (checked build: %d)\n",
-		   sizeof(struct dma_fence_token), sizeof(struct dma_fence_proof),
+		   sizeof(struct dma_fence_token), sizeof(struct dma_fence_token_proof),
 		   DMA_FENCE_TOKEN_CHECKED);
 	dft_expect_clean(test);
 }

@@ -15,6 +15,8 @@
 
 #include "dma-fence-token-mock.h"
 
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
 /**
  * struct wq_job - a driver job that goes through signalling queues
  * @fence: the job's fence, with a counting callback
@@ -28,8 +30,8 @@
  */
 struct wq_job {
 	struct mock_fence *fence;
-	struct dma_fence_signal_work work;
-	struct dma_fence_signal_wq *next[2];
+	struct dma_fence_token_wq_item work;
+	struct dma_fence_token_wq *next[2];
 	unsigned int hops;
 	int error;
 	unsigned int hold_ms;
@@ -37,12 +39,12 @@ struct wq_job {
 	bool refused;
 };
 
-static struct dma_fence_proof wq_job_run(struct dma_fence_signal_work *work,
-					 struct dma_fence_token *tok)
+static struct dma_fence_token_proof wq_job_run(struct dma_fence_token_wq_item *work,
+					       struct dma_fence_token *tok)
 	__releases(tok)
 {
 	struct wq_job *job = container_of(work, struct wq_job, work);
-	struct dma_fence_proof proof;
+	struct dma_fence_token_proof proof;
 
 	WRITE_ONCE(job->ran, true);
 	if (job->hold_ms) {
@@ -53,11 +55,11 @@ static struct dma_fence_proof wq_job_run(struct dma_fence_signal_work *work,
 			cond_resched();
 	}
 	if (job->hops) {
-		struct dma_fence_signal_wq *q = job->next[job->hops % 2];
+		struct dma_fence_token_wq *q = job->next[job->hops % 2];
 
 		job->hops--;
 		/* Refused only while tearing down; the fence is then signalled. */
-		if (dma_fence_token_queue_work(tok, q, &job->work, &proof))
+		if (dma_fence_token_wq_queue(tok, q, &job->work, &proof))
 			job->refused = true;
 		return proof;
 	}
@@ -72,7 +74,7 @@ static struct dma_fence_proof wq_job_run(struct dma_fence_signal_work *work,
  */
 struct wq_test {
 	struct dma_fence_token_stats before;
-	struct dma_fence_signal_wq q[2];
+	struct dma_fence_token_wq q[2];
 	u64 context;
 };
 
@@ -83,9 +85,9 @@ static int wq_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	mock_expect_armed(test, &t->before);
 	test->priv = t;
-	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(&t->q[0], "dft-test-wq", 0), 0);
-	KUNIT_ASSERT_EQ(test, dma_fence_signal_wq_init(&t->q[1], "dft-test-wq-ordered",
-						       DMA_FENCE_SIGNAL_WQ_ORDERED), 0);
+	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&t->q[0], "dft-test-wq", 0), 0);
+	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&t->q[1], "dft-test-wq-ordered",
+						      DMA_FENCE_TOKEN_WQ_ORDERED), 0);
 	t->context = dma_fence_context_alloc(1);
 	test->priv = t;
 	return 0;
@@ -98,8 +100,8 @@ static void wq_test_exit(struct kunit *test)
 	if (!t)
 		return;
 	/* fini is always legal, also a second time. */
-	dma_fence_signal_wq_fini(&t->q[0]);
-	dma_fence_signal_wq_fini(&t->q[1]);
+	dma_fence_token_wq_fini(&t->q[0]);
+	dma_fence_token_wq_fini(&t->q[1]);
 }
 
 static void wq_expect_clean(struct kunit *test)
@@ -118,7 +120,7 @@ static struct wq_job *wq_job_new(struct kunit *test, u64 seqno, unsigned int hop
 	KUNIT_ASSERT_NOT_NULL(test, job);
 	job->fence = mock_fence_alloc(t->context, seqno);
 	KUNIT_ASSERT_NOT_NULL(test, job->fence);
-	dma_fence_signal_work_init(&job->work, wq_job_run);
+	dma_fence_token_wq_item_init(&job->work, wq_job_run);
 	job->next[0] = &t->q[0];
 	job->next[1] = &t->q[1];
 	job->hops = hops;
@@ -133,16 +135,31 @@ static void wq_job_free(struct wq_job *job)
 }
 
 /* Submit @job to queue @qi from a signalling section of the caller. */
-static int wq_submit(struct kunit *test, struct wq_job *job, unsigned int qi)
+/* A job of odd seqno goes through a scoped token, the others a plain one. */
+static int wq_submit_scoped(struct wq_test *t, struct wq_job *job, unsigned int qi)
 {
-	struct wq_test *t = test->priv;
-	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
+	DMA_FENCE_TOKEN(tok);
+	struct dma_fence_token_proof proof;
 	int ret;
 
 	dma_fence_token_begin(&tok, &job->fence->base);
-	ret = dma_fence_token_queue_work(&tok, &t->q[qi], &job->work, &proof);
-	dma_fence_proof_end(proof, &job->fence->base);
+	ret = dma_fence_token_wq_queue(&tok, &t->q[qi], &job->work, &proof);
+	dma_fence_token_proof_end(proof, &job->fence->base);
+	return ret;
+}
+
+static int wq_submit(struct kunit *test, struct wq_job *job, unsigned int qi)
+{
+	struct wq_test *t = test->priv;
+	struct dma_fence_token tok = {};
+	struct dma_fence_token_proof proof;
+	int ret;
+
+	if (job->fence->base.seqno & 1)
+		return wq_submit_scoped(t, job, qi);
+	dma_fence_token_begin(&tok, &job->fence->base);
+	ret = dma_fence_token_wq_queue(&tok, &t->q[qi], &job->work, &proof);
+	dma_fence_token_proof_end(proof, &job->fence->base);
 	return ret;
 }
 
@@ -206,7 +223,7 @@ static void wq_nested(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, outer);
 	dma_fence_token_begin(&tok, &outer->base);
 	KUNIT_EXPECT_EQ(test, wq_submit(test, job, 1), 0);
-	dma_fence_proof_end(dma_fence_token_signal(&tok, 0), &outer->base);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), &outer->base);
 	wq_expect_signalled(test, job, 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&outer->signalled), 1);
 	mock_fence_put(outer);
@@ -327,7 +344,7 @@ static void wq_teardown(struct kunit *test)
 		while (!i && !READ_ONCE(jobs[0]->ran))
 			usleep_range(500, 1000);
 	}
-	dma_fence_signal_wq_fini(&t->q[1]);
+	dma_fence_token_wq_fini(&t->q[1]);
 
 	for (i = 0; i < WQ_TEARDOWN; i++) {
 		int status = dma_fence_get_status(&jobs[i]->fence->base);
@@ -366,31 +383,31 @@ static void wq_held(struct kunit *test)
 	struct wq_job *job = wq_job_new(test, 1, 0, -EPIPE);
 	struct wq_job *never = wq_job_new(test, 2, 0, 0);
 	struct dma_fence_token tok;
-	struct dma_fence_proof proof;
+	struct dma_fence_token_proof proof;
 
 	dma_fence_token_begin(&tok, &job->fence->base);
-	KUNIT_EXPECT_EQ(test, dma_fence_token_queue_work_held(&tok, &t->q[0],
-							      &job->work, &proof), 0);
-	dma_fence_proof_end(proof, &job->fence->base);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_wq_queue_held(&tok, &t->q[0],
+							    &job->work, &proof), 0);
+	dma_fence_token_proof_end(proof, &job->fence->base);
 	dma_fence_token_begin(&tok, &never->fence->base);
-	KUNIT_EXPECT_EQ(test, dma_fence_token_queue_work_held(&tok, &t->q[1],
-							      &never->work, &proof), 0);
-	dma_fence_proof_end(proof, &never->fence->base);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_wq_queue_held(&tok, &t->q[1],
+							    &never->work, &proof), 0);
+	dma_fence_token_proof_end(proof, &never->fence->base);
 
 	/* Held: nothing runs. */
 	KUNIT_EXPECT_EQ(test, dma_fence_wait_timeout(&job->fence->base, false,
 						     msecs_to_jiffies(50)), 0);
 	KUNIT_EXPECT_FALSE(test, READ_ONCE(job->ran));
 
-	KUNIT_EXPECT_TRUE(test, dma_fence_signal_work_release(&job->work));
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_wq_item_release(&job->work));
 	wq_expect_signalled(test, job, -EPIPE);
 	KUNIT_EXPECT_TRUE(test, job->ran);
 
-	dma_fence_signal_wq_fini(&t->q[1]);
+	dma_fence_token_wq_fini(&t->q[1]);
 	wq_expect_signalled(test, never, -ECANCELED);
 	KUNIT_EXPECT_FALSE(test, never->ran);
 	/* Released after teardown cancelled it: nothing happens. */
-	KUNIT_EXPECT_FALSE(test, dma_fence_signal_work_release(&never->work));
+	KUNIT_EXPECT_FALSE(test, dma_fence_token_wq_item_release(&never->work));
 	KUNIT_EXPECT_FALSE(test, never->ran);
 	wq_job_free(job);
 	wq_job_free(never);

@@ -109,7 +109,7 @@ TRACE_EVENT(dma_fence_token_transfer,
 		      __get_str(name))
 );
 
-/* One dma_fence_hw_ring_complete() call took @count fences off @ring. */
+/* One dma_fence_token_ring_complete() call took @count fences off @ring. */
 TRACE_EVENT(dma_fence_token_complete_batch,
 	    TP_PROTO(const char *ring, u64 seqno, unsigned int count),
 	    TP_ARGS(ring, seqno, count),

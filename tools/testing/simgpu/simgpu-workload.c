@@ -147,7 +147,7 @@ static int submit(int fd, struct drm_simgpu_submit *s)
 	return ioctl(fd, DRM_IOCTL_SIMGPU_SUBMIT, s) ? -errno : 0;
 }
 
-/* Named counters from debugfs simgpu/stats. */
+/* Named counters from debugfs simgpu/stats and dma_fence_token/stats. */
 struct stats {
 	long long submitted, signalled, misuse;
 	int ok;
@@ -167,11 +167,17 @@ static void read_stats(struct stats *st)
 			st->submitted = v;
 		else if (!strcmp(key, "signalled"))
 			st->signalled = v;
-		else if (!strcmp(key, "tracker_misuse"))
-			st->misuse = v;
 	}
 	fclose(f);
 	st->ok = 1;
+	/* The library's tracker, if it is on: every misuse_* counter. */
+	f = fopen("/sys/kernel/debug/dma_fence_token/stats", "r");
+	if (!f)
+		return;
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strncmp(key, "misuse_", 7))
+			st->misuse += v;
+	fclose(f);
 }
 
 static unsigned long arg_ul(int argc, char **argv, const char *key, unsigned long def)

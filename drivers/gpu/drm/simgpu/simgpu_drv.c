@@ -33,8 +33,8 @@
  *   their completion interrupt or complete with -EIO, for jobs submitted
  *   without a fault flag and without SIMGPU_SUBMIT_NO_RANDOM (default 0)
  *
- * simgpu/stats shows the driver's counters and the library's tracker
- * counters, one "name value" pair a line.
+ * simgpu/stats shows the driver's counters, one "name value" pair a
+ * line; the library's own are in dma_fence_token/stats.
  */
 
 struct simgpu_knobs simgpu_knobs = {
@@ -139,13 +139,6 @@ static const struct drm_driver simgpu_drm_driver = {
 
 static int simgpu_stats_show(struct seq_file *m, void *unused)
 {
-	static const char * const paths[] = {
-		"none", "signal", "promise", "workqueue", "hardware"
-	};
-	struct dma_fence_token_stats ts;
-	u64 misuse = 0;
-	unsigned int i;
-
 #define SHOW(name) seq_printf(m, #name " %lld\n", atomic64_read(&simgpu_stats.name))
 	SHOW(submitted);
 	SHOW(signalled);
@@ -165,14 +158,6 @@ static int simgpu_stats_show(struct seq_file *m, void *unused)
 	SHOW(files);
 	SHOW(live_jobs);
 #undef SHOW
-	dma_fence_token_get_stats(&ts);
-	seq_printf(m, "tokens_created %llu\n", ts.created);
-	for (i = 1; i < ARRAY_SIZE(paths) && i < DMA_FENCE_TOKEN_PATH_COUNT; i++)
-		seq_printf(m, "tokens_discharged_%s %llu\n", paths[i], ts.discharged[i]);
-	seq_printf(m, "opportunistic %llu\n", ts.opportunistic);
-	for (i = 0; i < DMA_FENCE_TOKEN_MISUSE_COUNT; i++)
-		misuse += ts.misuse[i];
-	seq_printf(m, "tracker_misuse %llu\n", misuse);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(simgpu_stats);

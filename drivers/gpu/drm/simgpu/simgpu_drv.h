@@ -8,7 +8,7 @@
 
 #include <drm/drm_device.h>
 #include <linux/atomic.h>
-#include <linux/dma-fence-token.h>
+#include <linux/dma-fence-token-ring.h>
 #include <linux/hrtimer.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -120,7 +120,7 @@ struct simgpu_engine {
 	struct simgpu_file *file;
 	unsigned int index;
 	char name[32];
-	struct dma_fence_hw_ring ring;
+	struct dma_fence_token_ring ring;
 	u64 context;
 	struct mutex submit_lock;	/* see above */
 	u64 seqno;
@@ -148,7 +148,7 @@ struct simgpu_engine {
  */
 struct simgpu_file {
 	struct kref ref;
-	struct dma_fence_signal_wq wq;
+	struct dma_fence_token_wq wq;
 	spinlock_t lock;	/* see above */
 	struct list_head waiting;
 	bool closing;
@@ -192,7 +192,7 @@ struct simgpu_dep {
  */
 struct simgpu_job {
 	struct dma_fence base;
-	struct dma_fence_signal_work work;
+	struct dma_fence_token_wq_item work;
 	struct dma_fence_cb done_cb;
 	struct simgpu_engine *engine;
 	struct list_head link;

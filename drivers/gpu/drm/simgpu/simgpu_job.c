@@ -26,26 +26,26 @@
  * allocation and every step that may fail first: the job with room for its
  * in-fences, the in-fences from their sync_file fds, an fd and a sync_file
  * for the out-fence, and a slot on the engine's ring
- * (dma_fence_hw_ring_reserve()).  Then, in seqno order under the engine's
+ * (dma_fence_token_ring_reserve()).  Then, in seqno order under the engine's
  * submit lock, it
  *
  * 1. registers a callback on every in-fence and links the job behind the
  *    engine's previous job, counting in &simgpu_job.pending what it waits
  *    for (plus one for the ioctl itself);
  * 2. begins the token of the job's fence and transfers it, held, to the
- *    job's run work with dma_fence_token_queue_work_held(): the work owes
+ *    job's run work with dma_fence_token_wq_queue_held(): the work owes
  *    the signal from now on and teardown cancels it like any work that has
  *    not run.  The token is discharged in the context that began it;
  * 3. drops its own count and installs the out-fence fd.
  *
  * Whoever drops &simgpu_job.pending to zero - the last in-fence callback,
  * the dispatch of the previous job or the ioctl - releases the work with
- * dma_fence_signal_work_release(), which never blocks or allocates.  The
+ * dma_fence_token_wq_item_release(), which never blocks or allocates.  The
  * run callback hands the token to the engine's ring with
- * dma_fence_token_to_hw() and queues the job on the simulated engine,
+ * dma_fence_token_ring_push() and queues the job on the simulated engine,
  * whose hrtimer "interrupt" fires when the oldest job is finished.  The
  * interrupt reports the finished jobs in order with
- * dma_fence_hw_ring_complete(), with -EIO for an error completion, or not
+ * dma_fence_token_ring_complete(), with -EIO for an error completion, or not
  * at all for a lost interrupt (a later completion covers the job); an
  * engine stuck on a hung job raises no interrupt until it is reset.  The
  * ring's timeout is the guaranteed path: it closes the ring, -ETIMEDOUT
@@ -58,8 +58,8 @@
  *
  * Closing the file signals every fence that is still pending with
  * -ECANCELED: the callbacks on in-fences are removed, the interrupts
- * stopped, the rings torn down (dma_fence_hw_ring_fini()) and the queue
- * too (dma_fence_signal_wq_fini(), which cancels the held and queued run
+ * stopped, the rings torn down (dma_fence_token_ring_fini()) and the queue
+ * too (dma_fence_token_wq_fini(), which cancels the held and queued run
  * work).  The fences of the jobs use the rings' locks, so the context's
  * memory lives until its last fence is freed; every fence holds a module
  * reference, since fence ops are module code.
@@ -129,7 +129,7 @@ static void simgpu_job_done(struct dma_fence *fence, struct dma_fence_cb *cb)
 static void simgpu_job_unblock(struct simgpu_job *job)
 {
 	if (atomic_dec_and_test(&job->pending))
-		dma_fence_signal_work_release(&job->work);
+		dma_fence_token_wq_item_release(&job->work);
 }
 
 /* An in-fence signalled: any context, under that fence's lock. */
@@ -209,14 +209,14 @@ static enum hrtimer_restart simgpu_engine_irq(struct hrtimer *timer)
 			atomic64_inc(&simgpu_stats.lost_irqs);
 		} else if (job->faults & SIMGPU_SUBMIT_ERROR) {
 			/* Completes the earlier jobs too. */
-			dma_fence_hw_ring_complete(&engine->ring, job->base.seqno, -EIO);
+			dma_fence_token_ring_complete(&engine->ring, job->base.seqno, -EIO);
 			done_seqno = 0;
 		} else {
 			done_seqno = job->base.seqno;
 		}
 	}
 	if (done_seqno)
-		dma_fence_hw_ring_complete(&engine->ring, done_seqno, 0);
+		dma_fence_token_ring_complete(&engine->ring, done_seqno, 0);
 	atomic64_inc(&simgpu_stats.irqs);
 unlock:
 	spin_unlock_irqrestore(&engine->hw_lock, flags);
@@ -256,14 +256,14 @@ static void simgpu_engine_start(struct simgpu_engine *engine,
  * job is on the ring.  Hand the fence to the ring and start the simulated
  * engine on it.  A fence signalling path: no allocation, no waiting.
  */
-static struct dma_fence_proof simgpu_job_run(struct dma_fence_signal_work *work,
-					     struct dma_fence_token *tok)
+static struct dma_fence_token_proof simgpu_job_run(struct dma_fence_token_wq_item *work,
+						   struct dma_fence_token *tok)
 	__releases(tok)
 {
 	struct simgpu_job *job = container_of(work, struct simgpu_job, work);
 	struct simgpu_engine *engine = job->engine;
 	u64 latency = (u64)READ_ONCE(simgpu_knobs.latency_us) * NSEC_PER_USEC;
-	struct dma_fence_proof proof;
+	struct dma_fence_token_proof proof;
 	ktime_t start;
 	bool dead;
 
@@ -278,7 +278,7 @@ static struct dma_fence_proof simgpu_job_run(struct dma_fence_signal_work *work,
 
 	if (dead)
 		proof = dma_fence_token_signal(tok, -ECANCELED);
-	else if (!dma_fence_token_to_hw(tok, &engine->ring, &proof))
+	else if (!dma_fence_token_ring_push(tok, &engine->ring, &proof))
 		simgpu_engine_start(engine, job);
 	simgpu_job_dispatched(job);
 	return proof;
@@ -320,17 +320,17 @@ static int simgpu_engine_reset(struct simgpu_engine *engine)
 
 	lockdep_assert_held(&engine->submit_lock);
 	simgpu_engine_clear(engine, false);
-	ret = dma_fence_hw_ring_reopen(&engine->ring);
+	ret = dma_fence_token_ring_reopen(&engine->ring);
 	if (!ret)
 		atomic64_inc(&simgpu_stats.resets);
 	return ret;
 }
 
 /* Timeout handler: a signalling path; the dump uses GFP_NOWAIT memory. */
-static void simgpu_engine_timedout(struct dma_fence_hw_ring *ring,
+static void simgpu_engine_timedout(struct dma_fence_token_ring *ring,
 				   struct dma_fence *hung)
 {
-	char *dump = dma_fence_hw_ring_dump_alloc(ring, 64);
+	char *dump = dma_fence_token_ring_dump_alloc(ring, 64);
 
 	atomic64_inc(&simgpu_stats.timeouts);
 	if (!dump)
@@ -340,7 +340,7 @@ static void simgpu_engine_timedout(struct dma_fence_hw_ring *ring,
 	kfree(dump);
 }
 
-static const struct dma_fence_hw_ring_ops simgpu_ring_ops = {
+static const struct dma_fence_token_ring_ops simgpu_ring_ops = {
 	.timedout = simgpu_engine_timedout,
 };
 
@@ -475,7 +475,7 @@ int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 	struct drm_simgpu_submit *args = data;
 	struct simgpu_engine *engine;
 	struct dma_fence_token tok = {};
-	struct dma_fence_proof proof;
+	struct dma_fence_token_proof proof;
 	struct sync_file *sync_file;
 	struct simgpu_job *job;
 	int fd, ret;
@@ -497,7 +497,7 @@ int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 	job->faults = simgpu_pick_faults(args->flags);
 	INIT_LIST_HEAD(&job->link);
 	INIT_LIST_HEAD(&job->hw_link);
-	dma_fence_signal_work_init(&job->work, simgpu_job_run);
+	dma_fence_token_wq_item_init(&job->work, simgpu_job_run);
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
@@ -506,9 +506,9 @@ int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 	}
 
 	mutex_lock(&engine->submit_lock);
-	ret = dma_fence_hw_ring_reserve(&engine->ring, 1);
+	ret = dma_fence_token_ring_reserve(&engine->ring, 1);
 	if (ret == -ESHUTDOWN && !simgpu_engine_reset(engine))
-		ret = dma_fence_hw_ring_reserve(&engine->ring, 1);
+		ret = dma_fence_token_ring_reserve(&engine->ring, 1);
 	if (ret) {
 		mutex_unlock(&engine->submit_lock);
 		if (ret == -ENOSPC)
@@ -521,11 +521,11 @@ int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 	kref_get(&sf->ref);
 	atomic64_inc(&simgpu_stats.live_jobs);
 	dma_fence_init(&job->base, &simgpu_fence_ops,
-		       dma_fence_hw_ring_lock(&engine->ring), engine->context,
+		       dma_fence_token_ring_lock(&engine->ring), engine->context,
 		       ++engine->seqno);
 	sync_file = sync_file_create(&job->base);
 	if (!sync_file) {
-		dma_fence_hw_ring_unreserve(&engine->ring, 1);
+		dma_fence_token_ring_unreserve(&engine->ring, 1);
 		mutex_unlock(&engine->submit_lock);
 		dma_fence_put(&job->base);
 		put_unused_fd(fd);
@@ -536,8 +536,8 @@ int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 
 	/* The fence becomes visible with the fd: the ring work owes it. */
 	dma_fence_token_begin(&tok, &job->base);
-	ret = dma_fence_token_queue_work_held(&tok, &sf->wq, &job->work, &proof);
-	dma_fence_proof_end(proof, &job->base);
+	ret = dma_fence_token_wq_queue_held(&tok, &sf->wq, &job->work, &proof);
+	dma_fence_token_proof_end(proof, &job->base);
 	if (ret) {
 		/* Refused (the file is going away): signalled, -ECANCELED. */
 		simgpu_job_drop_deps(job);
@@ -590,7 +590,7 @@ struct simgpu_file *simgpu_file_create(unsigned int id)
 	spin_lock_init(&sf->lock);
 	INIT_LIST_HEAD(&sf->waiting);
 	sf->timeout_ms = timeout_ms;
-	ret = dma_fence_signal_wq_init(&sf->wq, "simgpu", 0);
+	ret = dma_fence_token_wq_init(&sf->wq, "simgpu", 0);
 	if (ret)
 		goto err_free;
 	for (i = 0; i < n; i++) {
@@ -606,10 +606,10 @@ struct simgpu_file *simgpu_file_create(unsigned int id)
 		hrtimer_init(&engine->irq, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 		engine->irq.function = simgpu_engine_irq;
 		engine->context = dma_fence_context_alloc(1);
-		ret = dma_fence_hw_ring_init(&engine->ring, engine->name,
-					     SIMGPU_RING_SIZE,
-					     msecs_to_jiffies(timeout_ms),
-					     &sf->wq, &simgpu_ring_ops);
+		ret = dma_fence_token_ring_init(&engine->ring, engine->name,
+						SIMGPU_RING_SIZE,
+						msecs_to_jiffies(timeout_ms),
+						&sf->wq, &simgpu_ring_ops);
 		if (ret)
 			goto err_rings;
 		sf->num_engines = i + 1;
@@ -619,8 +619,8 @@ struct simgpu_file *simgpu_file_create(unsigned int id)
 
 err_rings:
 	for (i = 0; i < sf->num_engines; i++)
-		dma_fence_hw_ring_fini(&sf->engines[i].ring);
-	dma_fence_signal_wq_fini(&sf->wq);
+		dma_fence_token_ring_fini(&sf->engines[i].ring);
+	dma_fence_token_wq_fini(&sf->wq);
 err_free:
 	kfree(sf);
 	return ERR_PTR(ret);
@@ -653,12 +653,12 @@ void simgpu_file_destroy(struct simgpu_file *sf)
 	for (i = 0; i < sf->num_engines; i++)
 		simgpu_engine_clear(&sf->engines[i], true);
 	for (i = 0; i < sf->num_engines; i++) {
-		dma_fence_hw_ring_fini(&sf->engines[i].ring);
+		dma_fence_token_ring_fini(&sf->engines[i].ring);
 		/* Timeouts and the teardown close. */
 		atomic64_add(sf->engines[i].ring.closes, &simgpu_stats.ring_closes);
 	}
 	/* Cancels the held and queued run work: -ECANCELED. */
-	dma_fence_signal_wq_fini(&sf->wq);
+	dma_fence_token_wq_fini(&sf->wq);
 
 	for (i = 0; i < sf->num_engines; i++) {
 		struct simgpu_engine *engine = &sf->engines[i];
