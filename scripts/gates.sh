@@ -10,14 +10,18 @@
 # project file compiled: library, all suites, the sample driver); it is
 # built first if missing.
 #
+# config: the debug test kernels built so far (UML and x86_64 KUnit, the
+# module kernel if built) enable every option of Debian's configuration
+# that tests/debian-config-watch.txt lists (scripts/config-compare.sh).
+#
 # Usage: scripts/gates.sh [sparse] [checkpatch] [kernel-doc] [docs] [oot]
-#	(default: all of them)
+#	[config]  (default: all of them)
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(sparse checkpatch kernel-doc docs oot)
+[ ${#want[@]} -gt 0 ] || want=(sparse checkpatch kernel-doc docs oot config)
 wants() { printf '%s\n' "${want[@]}" | grep -qxF "$1"; }
 
 prepare_tree >/dev/null || { stage_result gates-setup 0 1; exit 1; }
@@ -149,6 +153,24 @@ if wants oot; then
 	st=$?
 	sed 's/^/    /' "$logs/oot.log" | grep -v '^    stage:' >&2
 	verdict "out-of-tree build against Debian's $KVER headers (-Werror)" $st
+fi
+
+if wants config; then
+	cfgs=()
+	for d in kunit-um kunit-x86_64 x86-mod; do
+		[ -s "$BUILD/$d/.config" ] && cfgs+=("$BUILD/$d/.config")
+	done
+	img=$(debian_image)
+	dcfg=$(ls "$img"/boot/config-* 2>/dev/null | head -n 1)
+	st=1
+	if [ -n "$dcfg" ] && [ ${#cfgs[@]} -ge 2 ]; then
+		"$PROJ/scripts/config-compare.sh" "$dcfg" "${cfgs[@]}" >"$logs/config.log" 2>&1
+		st=$?
+		grep -E '^(differs|unknown)' "$logs/config.log" | head -n 20 | sed 's/^/    /' >&2
+	else
+		log "    no Debian config or fewer than two test kernels built"
+	fi
+	verdict "debug kernels enable what Debian's config does (${#cfgs[@]} kernels)" $st
 fi
 
 stage_result gates "$passed" "$failed"
