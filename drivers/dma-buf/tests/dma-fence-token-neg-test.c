@@ -194,6 +194,70 @@ static void dft_neg_mutex_around_wait(struct kunit *test)
 }
 
 /*
+ * Misuse: an allocation that may enter direct reclaim without __GFP_FS
+ * (GFP_NOIO).  fs_reclaim is not taken for it; the mmu notifier map is,
+ * which dma_resv's lockdep priming orders before fence waits.  The tracker
+ * selects MMU_NOTIFIER so that every debug kernel sees this, as Debian's
+ * kernels do.
+ */
+static void dft_neg_gfp_noio(struct kunit *test)
+{
+	struct dma_fence_token tok;
+	void *p;
+
+	dft_need_lockdep(test);
+	dma_fence_token_begin(&tok, dft_f(test));
+	p = kmalloc(64, GFP_NOIO);
+	kfree(p);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+	dft_expect_fence(test, 1);
+}
+
+/* Misuse: vmalloc() (always reclaim-capable) in a token's section. */
+static void dft_neg_vmalloc(struct kunit *test)
+{
+	struct dma_fence_token tok;
+	void *p;
+
+	dft_need_lockdep(test);
+	dma_fence_token_begin(&tok, dft_f(test));
+	p = vmalloc(PAGE_SIZE);
+	vfree(p);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+	dft_expect_fence(test, 1);
+}
+
+static void dft_alloc_work_fn(struct work_struct *work)
+{
+	kfree(kmalloc(64, GFP_KERNEL));
+}
+
+static DECLARE_WORK(dft_alloc_work, dft_alloc_work_fn);
+
+/*
+ * Misuse: waiting in a section for a work item of another, ordinary queue
+ * that allocates: the fence now depends on reclaim through that item.
+ */
+static void dft_neg_flush_alloc_work(struct kunit *test)
+{
+	struct dma_fence_token tok;
+
+	dft_need_lockdep(test);
+	/* Once outside, so that lockdep knows what the item does. */
+	schedule_work(&dft_alloc_work);
+	flush_work(&dft_alloc_work);
+
+	dma_fence_token_begin(&tok, dft_f(test));
+	schedule_work(&dft_alloc_work);
+	flush_work(&dft_alloc_work);
+	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+	dft_expect_fence(test, 1);
+}
+
+/*
  * Misuse: GFP_KERNEL under a spinlock while holding a token.  The section
  * is not opened in atomic context; might_sleep() catches it, where the
  * kernel can see the spinlock (DEBUG_ATOMIC_SLEEP, not on UML).
@@ -473,24 +537,70 @@ static void dft_neg_freed_fence_under_token(struct kunit *test)
 	kfree(tok);
 }
 
+/*
+ * Misuse: the fence is kfree()d while a scoped token on the stack owes its
+ * signal (a job freed on an error path before the token's scope ends).
+ */
+static void dft_neg_freed_fence_under_scoped(struct kunit *test)
+{
+	struct dft_seen seen = {};
+	struct dft_fat_job *job;
+
+	dft_need_free_check(test);
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	dft_fat_job_init(test, job, &seen, false, false);
+	{
+		DMA_FENCE_TOKEN(tok);
+
+		dma_fence_token_begin(&tok, &job->base);
+		kfree(job);
+		__release(&tok);	/* recovered by the free: the point */
+	}
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_FENCE_FREED);
+	KUNIT_EXPECT_EQ(test, seen.calls, 1);
+	KUNIT_EXPECT_EQ(test, seen.status, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
 /**
  * struct dft_elsewhere - a token discharged somewhere else than where it began
  * @tok: the token, begun by the case
  * @fence: its fence
  * @timer: hard interrupt that discharges it
  * @done: completed once it is discharged
+ * @q: if set, the other task transfers the token to this queue
+ * @work: the item it transfers it to
  */
 struct dft_elsewhere {
 	struct dma_fence_token tok;
 	struct dma_fence *fence;
 	struct hrtimer timer;
 	struct completion done;
+	struct dma_fence_token_wq *q;
+	struct dma_fence_token_wq_item work;
 };
 
+static struct dma_fence_token_proof dft_elsewhere_run(struct dma_fence_token_wq_item *work,
+						      struct dma_fence_token *tok)
+	__releases(tok)
+{
+	return dma_fence_token_signal(tok, 0);
+}
+
+/* Discharge @e's token here: signal it, or transfer it to @e->q. */
 static void dft_elsewhere_signal(struct dft_elsewhere *e)
 {
+	struct dma_fence_token_proof proof;
+
 	__acquire(&e->tok);	/* begun by the case */
-	dma_fence_token_proof_end(dma_fence_token_signal(&e->tok, 0), e->fence);
+	if (e->q) {
+		if (dma_fence_token_wq_queue(&e->tok, e->q, &e->work, &proof))
+			pr_err("dft_neg: transfer refused\n");
+	} else {
+		proof = dma_fence_token_signal(&e->tok, 0);
+	}
+	dma_fence_token_proof_end(proof, e->fence);
 	complete(&e->done);
 }
 
@@ -535,6 +645,30 @@ static void dft_neg_wrong_task(struct kunit *test)
 	t = kthread_run(dft_elsewhere_thread, e, "dft-neg-elsewhere");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&e->done, 10 * HZ), 0);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT);
+	dft_expect_fence(test, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: a token begun by one task is transferred to a queue by another. */
+static void dft_neg_wrong_task_transfer(struct kunit *test)
+{
+	struct dma_fence_token_wq q;
+	struct dft_elsewhere *e;
+	struct task_struct *t;
+
+	dft_need_tracker(test);
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&q, "dft-neg-wq", 0), 0);
+	e->q = &q;
+	dma_fence_token_wq_item_init(&e->work, dft_elsewhere_run);
+	dft_elsewhere_begin(test, e);
+	t = kthread_run(dft_elsewhere_thread, e, "dft-neg-elsewhere");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&e->done, 10 * HZ), 0);
+	KUNIT_EXPECT_GE(test, dma_fence_wait_timeout(e->fence, false, 10 * HZ), 1);
+	dma_fence_token_wq_fini(&q);
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT);
 	dft_expect_fence(test, 1);
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
@@ -696,6 +830,10 @@ enum dft_neg_wq_misuse {
 	DFT_NEG_WQ_FENCE_WAIT,
 	DFT_NEG_WQ_MUTEX,
 	DFT_NEG_WQ_NO_DISCHARGE,
+	DFT_NEG_WQ_GFP_NOIO,
+	DFT_NEG_WQ_VMALLOC,
+	DFT_NEG_WQ_WRONG_FENCE,
+	DFT_NEG_WQ_WRONG_TASK,
 };
 
 /**
@@ -703,12 +841,38 @@ enum dft_neg_wq_misuse {
  * @work: the signalling work item
  * @misuse: what the callback does wrong
  * @resv: object for %DFT_NEG_WQ_RESV_LOCK
+ * @other: another fence, for %DFT_NEG_WQ_WRONG_FENCE
+ * @tok: the callback's token, for the thread of %DFT_NEG_WQ_WRONG_TASK
+ * @proof: what that thread's discharge returned
+ * @go: completed by the callback once @tok is set
+ * @done: completed by that thread
  */
 struct dft_neg_job {
 	struct dma_fence_token_wq_item work;
 	enum dft_neg_wq_misuse misuse;
 	struct dma_resv resv;
+	struct mock_fence *other;
+	struct dma_fence_token *tok;
+	struct dma_fence_token_proof proof;
+	struct completion go;
+	struct completion done;
 };
+
+/*
+ * The thread of %DFT_NEG_WQ_WRONG_TASK, started before the item runs (a
+ * thread is not created on a signalling path): discharges the worker's
+ * token.
+ */
+static int dft_neg_wq_thief(void *data)
+{
+	struct dft_neg_job *job = data;
+
+	wait_for_completion(&job->go);
+	__acquire(job->tok);	/* the worker's: the point */
+	job->proof = dma_fence_token_signal(job->tok, 0);
+	complete(&job->done);
+	return 0;
+}
 
 static DEFINE_MUTEX(dft_neg_wq_mutex);
 
@@ -738,6 +902,29 @@ static struct dma_fence_token_proof dft_neg_wq_run(struct dma_fence_token_wq_ite
 	case DFT_NEG_WQ_NO_DISCHARGE:
 		__release(tok);	/* returning without a discharge is the point */
 		return (struct dma_fence_token_proof){};
+	case DFT_NEG_WQ_GFP_NOIO:
+		kfree(kmalloc(64, GFP_NOIO));
+		break;
+	case DFT_NEG_WQ_VMALLOC:
+		vfree(vmalloc(PAGE_SIZE));
+		break;
+	case DFT_NEG_WQ_WRONG_FENCE: {
+		struct dma_fence_token other;
+
+		/* Its own fence signalled, but another's proof returned. */
+		dma_fence_token_proof_end(dma_fence_token_signal(tok, 0),
+					  dma_fence_token_fence(tok));
+		__acquire(tok);
+		dma_fence_token_begin(&other, &job->other->base);
+		__release(tok);
+		return dma_fence_token_signal(&other, 0);
+	}
+	case DFT_NEG_WQ_WRONG_TASK:
+		job->tok = tok;
+		complete(&job->go);
+		wait_for_completion(&job->done);
+		__release(tok);	/* discharged by the thread: the point */
+		return job->proof;
 	}
 	return dma_fence_token_signal(tok, 0);
 }
@@ -753,10 +940,17 @@ static void dft_neg_wq(struct kunit *test, enum dft_neg_wq_misuse misuse,
 
 	job = kunit_kzalloc(test, sizeof(*job), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, job);
+	job->other = mock_fence_alloc(dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_NOT_NULL(test, job->other);
 	dma_resv_init(&job->resv);
 	job->misuse = misuse;
+	init_completion(&job->go);
+	init_completion(&job->done);
 	dma_fence_token_wq_item_init(&job->work, dft_neg_wq_run);
 	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&q, "dft-neg-wq", 0), 0);
+	if (misuse == DFT_NEG_WQ_WRONG_TASK)
+		KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(dft_neg_wq_thief, job,
+							    "dft-neg-thief")));
 
 	dma_fence_token_begin(&tok, dft_f(test));
 	KUNIT_EXPECT_EQ(test, dma_fence_token_wq_queue(&tok, &q, &job->work, &proof), 0);
@@ -764,6 +958,8 @@ static void dft_neg_wq(struct kunit *test, enum dft_neg_wq_misuse misuse,
 	KUNIT_EXPECT_GE(test, dma_fence_wait_timeout(dft_f(test), false, 10 * HZ), 1);
 	dma_fence_token_wq_fini(&q);
 	dma_resv_fini(&job->resv);
+	dma_fence_token_signal_opportunistic(&job->other->base, -ECANCELED);
+	mock_fence_put(job->other);
 	dft_expect_fence(test, status);
 }
 
@@ -808,6 +1004,40 @@ static void dft_neg_wq_no_discharge(struct kunit *test)
 	dft_need_tracker(test);
 	dft_neg_wq(test, DFT_NEG_WQ_NO_DISCHARGE, -ECANCELED);
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_LEAK_SCOPE);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: GFP_NOIO (direct reclaim without __GFP_FS) in a work item. */
+static void dft_neg_wq_gfp_noio(struct kunit *test)
+{
+	dft_need_lockdep(test);
+	dft_neg_wq(test, DFT_NEG_WQ_GFP_NOIO, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+}
+
+/* Misuse: vmalloc() in a signalling work item. */
+static void dft_neg_wq_vmalloc(struct kunit *test)
+{
+	dft_need_lockdep(test);
+	dft_neg_wq(test, DFT_NEG_WQ_VMALLOC, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 0);
+}
+
+/* Misuse: a run callback returns the proof of another fence. */
+static void dft_neg_wq_wrong_fence(struct kunit *test)
+{
+	dft_need_tracker(test);
+	dft_neg_wq(test, DFT_NEG_WQ_WRONG_FENCE, 1);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/* Misuse: a run callback has another task discharge its token. */
+static void dft_neg_wq_wrong_task(struct kunit *test)
+{
+	dft_need_tracker(test);
+	dft_neg_wq(test, DFT_NEG_WQ_WRONG_TASK, 1);
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT);
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 }
 
@@ -866,10 +1096,14 @@ enum dft_neg_ring_misuse {
 	DFT_NEG_RING_GFP_KERNEL,
 	DFT_NEG_RING_RESV_LOCK,
 	DFT_NEG_RING_FENCE_WAIT,
+	DFT_NEG_RING_GFP_NOIO,
+	DFT_NEG_RING_VMALLOC,
+	DFT_NEG_RING_MUTEX,
 };
 
 static enum dft_neg_ring_misuse dft_neg_ring_misuse;
 static struct dma_resv dft_neg_ring_resv;
+static DEFINE_MUTEX(dft_neg_ring_mutex);
 
 static void dft_neg_ring_misbehave(void)
 {
@@ -886,6 +1120,16 @@ static void dft_neg_ring_misbehave(void)
 		break;
 	case DFT_NEG_RING_FENCE_WAIT:
 		dma_fence_wait_timeout(dma_fence_get_stub(), false, 0);
+		break;
+	case DFT_NEG_RING_GFP_NOIO:
+		kfree(kmalloc(64, GFP_NOIO));
+		break;
+	case DFT_NEG_RING_VMALLOC:
+		vfree(vmalloc(PAGE_SIZE));
+		break;
+	case DFT_NEG_RING_MUTEX:
+		mutex_lock(&dft_neg_ring_mutex);
+		mutex_unlock(&dft_neg_ring_mutex);
 		break;
 	}
 }
@@ -971,6 +1215,37 @@ static void dft_neg_ring_irq_fence_wait(struct kunit *test)
 	dft_neg_ring(test, DFT_NEG_RING_FENCE_WAIT, true);
 }
 
+/* Misuse: GFP_NOIO (direct reclaim without __GFP_FS) in the timeout handler. */
+static void dft_neg_ring_timeout_gfp_noio(struct kunit *test)
+{
+	dft_neg_ring(test, DFT_NEG_RING_GFP_NOIO, false);
+}
+
+/* Misuse: vmalloc() in the timeout handler. */
+static void dft_neg_ring_timeout_vmalloc(struct kunit *test)
+{
+	dft_neg_ring(test, DFT_NEG_RING_VMALLOC, false);
+}
+
+/*
+ * Misuse: the timeout handler takes a mutex that is held elsewhere around
+ * a fence wait (the driver's reset lock, say).
+ */
+static void dft_neg_ring_timeout_mutex_around_wait(struct kunit *test)
+{
+	dft_need_lockdep(test);
+	mutex_lock(&dft_neg_ring_mutex);
+	dma_fence_wait_timeout(dma_fence_get_stub(), false, 0);
+	mutex_unlock(&dft_neg_ring_mutex);
+	dft_neg_ring(test, DFT_NEG_RING_MUTEX, false);
+}
+
+/* Misuse: GFP_NOIO in the completion (hard interrupt) handler. */
+static void dft_neg_ring_irq_gfp_noio(struct kunit *test)
+{
+	dft_neg_ring(test, DFT_NEG_RING_GFP_NOIO, true);
+}
+
 /* Misuse: a fence handed to a ring that has no timeout. */
 static void dft_neg_ring_no_timeout(struct kunit *test)
 {
@@ -1041,12 +1316,38 @@ static void dft_neg_second_guarantee(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 }
 
+/*
+ * Misuse: a scoped token takes on the guarantee of a promised fence.  A
+ * scoped token has no guarantee object: the obligation record sees it.
+ */
+static void dft_neg_second_guarantee_scoped(struct kunit *test)
+{
+	struct dma_fence_token tok = {};
+
+	dft_need_tracker(test);
+	dma_fence_token_begin(&tok, dft_f(test));
+	dma_fence_token_proof_end(dma_fence_token_promise(&tok), dft_f(test));
+	{
+		DMA_FENCE_TOKEN(scoped);
+
+		dma_fence_token_begin(&scoped, dft_f(test));
+		dma_fence_token_proof_end(dma_fence_token_signal(&scoped, 0),
+					  dft_f(test));
+	}
+	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE);
+	dft_expect_fence(test, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
 static struct kunit_case dft_neg_cases[] = {
 	KUNIT_CASE(dft_neg_control_abba),
 	KUNIT_CASE(dft_neg_gfp_kernel),
 	KUNIT_CASE(dft_neg_resv_lock),
 	KUNIT_CASE(dft_neg_fence_wait),
 	KUNIT_CASE(dft_neg_mutex_around_wait),
+	KUNIT_CASE(dft_neg_gfp_noio),
+	KUNIT_CASE(dft_neg_vmalloc),
+	KUNIT_CASE(dft_neg_flush_alloc_work),
 	KUNIT_CASE(dft_neg_gfp_kernel_atomic),
 	KUNIT_CASE(dft_neg_leak_scope),
 	KUNIT_CASE(dft_neg_leak_freed),
@@ -1055,7 +1356,9 @@ static struct kunit_case dft_neg_cases[] = {
 	KUNIT_CASE(dft_neg_freed_job_rcu),
 	KUNIT_CASE(dft_neg_freed_cleared_vfree),
 	KUNIT_CASE(dft_neg_freed_fence_under_token),
+	KUNIT_CASE(dft_neg_freed_fence_under_scoped),
 	KUNIT_CASE(dft_neg_wrong_task),
+	KUNIT_CASE(dft_neg_wrong_task_transfer),
 	KUNIT_CASE(dft_neg_wrong_irq),
 	KUNIT_CASE(dft_neg_not_begun),
 	KUNIT_CASE(dft_neg_begin_live),
@@ -1064,6 +1367,7 @@ static struct kunit_case dft_neg_cases[] = {
 	KUNIT_CASE(dft_neg_wrong_fence),
 	KUNIT_CASE(dft_neg_broken_promise),
 	KUNIT_CASE(dft_neg_hung_obligation),
+	KUNIT_CASE(dft_neg_second_guarantee_scoped),
 	{}
 };
 
@@ -1080,6 +1384,10 @@ static struct kunit_case dft_neg_wq_cases[] = {
 	KUNIT_CASE(dft_neg_wq_fence_wait),
 	KUNIT_CASE(dft_neg_wq_mutex_around_wait),
 	KUNIT_CASE(dft_neg_wq_no_discharge),
+	KUNIT_CASE(dft_neg_wq_gfp_noio),
+	KUNIT_CASE(dft_neg_wq_vmalloc),
+	KUNIT_CASE(dft_neg_wq_wrong_fence),
+	KUNIT_CASE(dft_neg_wq_wrong_task),
 	KUNIT_CASE(dft_neg_wq_flush_in_section),
 	KUNIT_CASE(dft_neg_wq_cancel_sync_in_section),
 	{}
@@ -1096,9 +1404,13 @@ static struct kunit_case dft_neg_ring_cases[] = {
 	KUNIT_CASE(dft_neg_ring_timeout_gfp_kernel),
 	KUNIT_CASE(dft_neg_ring_timeout_resv_lock),
 	KUNIT_CASE(dft_neg_ring_timeout_fence_wait),
+	KUNIT_CASE(dft_neg_ring_timeout_gfp_noio),
+	KUNIT_CASE(dft_neg_ring_timeout_vmalloc),
+	KUNIT_CASE(dft_neg_ring_timeout_mutex_around_wait),
 	KUNIT_CASE(dft_neg_ring_irq_gfp_kernel),
 	KUNIT_CASE(dft_neg_ring_irq_resv_lock),
 	KUNIT_CASE(dft_neg_ring_irq_fence_wait),
+	KUNIT_CASE(dft_neg_ring_irq_gfp_noio),
 	KUNIT_CASE(dft_neg_ring_no_timeout),
 	KUNIT_CASE(dft_neg_ring_no_progress),
 	KUNIT_CASE(dft_neg_second_guarantee),
