@@ -5,7 +5,7 @@
 # chains, the ioctl bad-input suite, then ROUNDS rounds of load, submit,
 # close with jobs in flight and unload, the library's unload, and where the
 # kernel has them kmemleak and lockdep.  Every result line starts with
-# "sc: ".  Environment: JOBS, ROUNDS.
+# "sc: ".  Environment: JOBS, ROUNDS, LONG_JOBS, LONG_MIN_S.
 . /etc/qemu-boot/lib.sh
 
 mkdir -p /tmp
@@ -28,6 +28,20 @@ if [ -w $D/watchdog_ms ]; then
 	$w run jobs=40 engines=1 inflight=256 dur_min_us=100000 dur_max_us=100000 \
 		hang=0 lost=0 error=0 deps=0 >/tmp/deep.out
 	echo "sc: check deep rc=$?"
+	# A long workload: LONG_JOBS jobs of 1 to 20 ms on every engine with
+	# 1 % hangs, lost interrupts and error completions and 30 % with
+	# in-fences, the watchdog at 3 s and the ring timeout at 1 s: tens of
+	# watchdog periods of busy, hanging and recovering rings, and no
+	# report may appear.  It must last at least LONG_MIN_S seconds.
+	echo 3000 >$D/watchdog_ms
+	start=$(date +%s)
+	$w run jobs="$LONG_JOBS" inflight=256 dur_min_us=1000 dur_max_us=20000 \
+		hang=1 lost=1 error=1 deps=30 seed=7 >/tmp/long.out
+	r=$?
+	secs=$(( $(date +%s) - start ))
+	[ "$secs" -ge "$LONG_MIN_S" ] || r=1
+	grep -E '^(jobs|status_|violations|elapsed)' /tmp/long.out | sed "s/^/sc: long /"
+	echo "sc: check long seconds=$secs rc=$r"
 	echo 200 >/sys/kernel/debug/simgpu/timeout_ms
 	echo "$old" >$D/watchdog_ms
 fi
