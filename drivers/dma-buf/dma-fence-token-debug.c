@@ -14,6 +14,7 @@
 #include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
@@ -273,7 +274,8 @@ static void dft_warn_stale(enum dma_fence_token_misuse kind,
 static const struct dma_fence_token_debug_ops *dft_ops;
 
 static void dft_guarantee_end(struct dma_fence *fence);
-static bool dft_guard(struct dma_fence_token *tok, struct dma_fence *fence);
+static bool dft_guard(struct dma_fence_token *tok, struct dma_fence *fence,
+		      unsigned long ip);
 
 #define DFT_OB_HASH_BITS	10
 #define DFT_OB_STACK_DEPTH	16
@@ -550,9 +552,15 @@ static void dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
 	dft_ob_nr_live++;
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
 
-	/* No-op while the watchdog is pending, which it is while busy. */
-	queue_delayed_work(system_wq, &dft_watchdog,
-			   msecs_to_jiffies(READ_ONCE(watchdog_ms)));
+	/*
+	 * The watchdog is pending while records are live: looked at first,
+	 * which spares every begin the interrupt-off round trip of queueing.
+	 * A scan that is running reschedules itself for the records it sees;
+	 * one that missed this record finds the work not pending here.
+	 */
+	if (!delayed_work_pending(&dft_watchdog))
+		queue_delayed_work(system_wq, &dft_watchdog,
+				   msecs_to_jiffies(READ_ONCE(watchdog_ms)));
 }
 
 /* The obligation of @fence moved to @state on queue or ring @where. */
@@ -592,7 +600,7 @@ void dma_fence_token_debug_handover(struct dma_fence_token *tok,
 	bool need;
 
 	/* From here on a path that cannot see a free owes the signal. */
-	dft_guard(tok, fence);
+	dft_guard(tok, fence, ip);
 	if (!READ_ONCE(dft_ob_nr_live))
 		return;
 	/* One walk per obligation: the first hand-over names the submitter. */
@@ -631,10 +639,12 @@ static void dft_ob_end(struct dma_fence *fence)
 		return;
 	}
 	dft_ob_unlink(ob);
+	/* Back to the pool at once: one lock round trip per end. */
+	ob->fence = NULL;
+	list_add(&ob->link, &dft_ob_free);
 	WRITE_ONCE(dft_ob_progress_at, jiffies);
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
 	dma_fence_put(fence);
-	dft_ob_free_record(ob);
 }
 
 /* For held work items, which wait for other fences: progress anywhere. */
@@ -1029,6 +1039,20 @@ EXPORT_SYMBOL_IF_KUNIT(dma_fence_token_obligations_show);
 static bool dft_scoped(struct dma_fence_token *tok);
 
 /*
+ * An inactive object may be left tracked when its memory is heap memory
+ * whose free debugobjects checks: the check drops it with the memory.  A
+ * stack (any task's, vmapped or an interrupt stack: not a linear-map
+ * address, or the current one), or an allocator whose frees are not
+ * checked, is reused by anything: such an object is untracked at once, or
+ * another type at that address would inherit it.
+ */
+static bool dft_goes_with_memory(void *addr)
+{
+	return IS_ENABLED(CONFIG_DEBUG_OBJECTS_FREE) && !IS_ENABLED(CONFIG_SLOB) &&
+	       virt_addr_valid(addr) && !object_is_on_stack(addr);
+}
+
+/*
  * A scoped token needs no debugobject: DMA_FENCE_TOKEN()'s cleanup runs
  * whenever its scope ends, and its memory is a stack frame that is only
  * reused after that.
@@ -1037,10 +1061,9 @@ static void dft_track_start(struct dma_fence_token *tok)
 {
 	if (dft_skips(DMA_FENCE_TOKEN_SKIP_OBJECTS) || dft_scoped(tok))
 		return;
+	/* Off the stack, activating tracks it (see dft_guarantee_is_static()). */
 	if (object_is_on_stack(tok))
 		debug_object_init_on_stack(tok, &dft_debug_descr);
-	else
-		debug_object_init(tok, &dft_debug_descr);
 	debug_object_activate(tok, &dft_debug_descr);
 }
 
@@ -1052,7 +1075,8 @@ static void dft_track_stop(struct dma_fence_token *tok,
 	if (dft_skips(DMA_FENCE_TOKEN_SKIP_OBJECTS) || dft_scoped(tok))
 		return;
 	debug_object_deactivate(tok, &dft_debug_descr);
-	debug_object_free(tok, &dft_debug_descr);
+	if (!dft_goes_with_memory(tok))
+		debug_object_free(tok, &dft_debug_descr);
 }
 
 /*
@@ -1140,9 +1164,15 @@ static void *dft_debug_hint(void *addr)
 	return (void *)((struct dma_fence_token *)addr)->created_at;
 }
 
+static bool dft_debug_is_static(void *addr)
+{
+	return true;
+}
+
 static const struct debug_obj_descr dft_debug_descr = {
 	.name		= "dma_fence_token",
 	.debug_hint	= dft_debug_hint,
+	.is_static_object = dft_debug_is_static,
 	.fixup_free	= dft_fixup_free,
 };
 
@@ -1155,15 +1185,14 @@ static const struct debug_obj_descr dft_debug_descr = {
  */
 static const struct debug_obj_descr dft_guarantee_descr;
 
-static bool dft_guarantee_fixup_init(void *addr, enum debug_obj_state state)
+/*
+ * A guarantee has no init step of its own: activating it tracks it.  So a
+ * fence's memory that is reused (a driver's pool of jobs) costs one lookup
+ * to activate and one to deactivate, and a freed fence's inactive object
+ * goes with its memory.
+ */
+static bool dft_guarantee_is_static(void *addr)
 {
-	struct dma_fence *fence = addr;
-
-	if (state != ODEBUG_STATE_ACTIVE)
-		return false;
-	dft_warn(DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE, fence, _RET_IP_);
-	/* The newest path holds it from now on: reactivated by the caller. */
-	debug_object_deactivate(addr, &dft_guarantee_descr);
 	return true;
 }
 
@@ -1201,21 +1230,45 @@ static bool dft_guarantee_fixup_free(void *addr, enum debug_obj_state state)
 	return true;
 }
 
+/* Set by the fixup below, on the CPU that activates, preemption off. */
+static DEFINE_PER_CPU(bool, dft_second_path);
+
+/*
+ * Our guarantee activated while active: a second path.  It stays active,
+ * the newest path holding it from now on; the caller reports it, naming
+ * that path.
+ */
+static bool dft_guarantee_fixup_activate(void *addr, enum debug_obj_state state)
+{
+	if (state != ODEBUG_STATE_ACTIVE)
+		return false;
+	this_cpu_write(dft_second_path, true);
+	return true;
+}
+
 static const struct debug_obj_descr dft_guarantee_descr = {
 	.name		= "dma_fence_guarantee",
-	.fixup_init	= dft_guarantee_fixup_init,
+	.is_static_object = dft_guarantee_is_static,
+	.fixup_activate	= dft_guarantee_fixup_activate,
 	.fixup_free	= dft_guarantee_fixup_free,
 };
 
-static void dft_guarantee_start(struct dma_fence *fence)
+static void dft_guarantee_start(struct dma_fence *fence, unsigned long ip)
 {
+	bool second;
+
 	if (dft_skips(DMA_FENCE_TOKEN_SKIP_OBJECTS))
 		return;
+	/* A fence on the stack is tracked as one, and untracked at its end. */
 	if (object_is_on_stack(fence))
 		debug_object_init_on_stack(fence, &dft_guarantee_descr);
-	else
-		debug_object_init(fence, &dft_guarantee_descr);
+	preempt_disable();
+	this_cpu_write(dft_second_path, false);
 	debug_object_activate(fence, &dft_guarantee_descr);
+	second = this_cpu_read(dft_second_path);
+	preempt_enable();
+	if (second)
+		dft_warn(DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE, fence, ip);
 }
 
 /* @tok was declared with DMA_FENCE_TOKEN(): its scope's end checks it. */
@@ -1228,12 +1281,13 @@ static bool dft_scoped(struct dma_fence_token *tok)
  * Activate the guarantee object of @fence for @tok unless it is already.
  * Returns true if this call activated it.
  */
-static bool dft_guard(struct dma_fence_token *tok, struct dma_fence *fence)
+static bool dft_guard(struct dma_fence_token *tok, struct dma_fence *fence,
+		      unsigned long ip)
 {
 	if (tok->guarded)
 		return false;
 	tok->guarded = true;
-	dft_guarantee_start(fence);
+	dft_guarantee_start(fence, ip);
 	return true;
 }
 
@@ -1242,7 +1296,8 @@ static void dft_guarantee_end(struct dma_fence *fence)
 {
 	if (!dft_skips(DMA_FENCE_TOKEN_SKIP_OBJECTS)) {
 		debug_object_deactivate(fence, &dft_guarantee_descr);
-		debug_object_free(fence, &dft_guarantee_descr);
+		if (!dft_goes_with_memory(fence))
+			debug_object_free(fence, &dft_guarantee_descr);
 	}
 	if (!dft_skips(DMA_FENCE_TOKEN_SKIP_RECORDS))
 		dft_ob_end(fence);
@@ -1275,7 +1330,7 @@ void dma_fence_token_debug_begin(struct dma_fence_token *tok,
 		 * freed under the token.
 		 */
 		if (!dft_scoped(tok) || IS_ENABLED(CONFIG_DEBUG_OBJECTS_FREE))
-			dft_guard(tok, fence);
+			dft_guard(tok, fence, ip);
 		dft_ob_begin(fence, tok, ip);
 	}
 }
@@ -1374,7 +1429,7 @@ void dma_fence_token_debug_signalled(struct dma_fence_token *tok,
 void dma_fence_token_debug_promise(struct dma_fence_token *tok,
 				   struct dma_fence *fence, unsigned long ip)
 {
-	dft_guard(tok, fence);
+	dft_guard(tok, fence, ip);
 	if (!dft_ob_promise(fence, ip))
 		dft_guarantee_end(fence);
 }

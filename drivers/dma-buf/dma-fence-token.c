@@ -361,9 +361,10 @@ struct dma_fence_token_proof __dma_fence_token_signal(struct dma_fence_token *to
 		return __dma_fence_token_proof_make(fence);
 	/* Signal inside the section: the callbacks are signalling code. */
 	__dma_fence_token_signal_body(fence, error);
+	/* The tracker's bookkeeping after it: lockdep has less to check. */
+	dft_section_close(tok);
 	if (fence)
 		dma_fence_token_debug_signalled(tok, fence);
-	dft_section_close(tok);
 	dma_fence_token_debug_put(fence);
 	return __dma_fence_token_proof_make(fence);
 }
@@ -383,9 +384,9 @@ static struct dma_fence_token_proof dft_discharge(struct dma_fence_token *tok,
 	if (!dma_fence_token_debug_discharge(tok, path))
 		return __dma_fence_token_proof_make(fence);
 	__dma_fence_token_discharge_body(fence, path);
+	dft_section_close(tok);
 	if (path == DMA_FENCE_TOKEN_PATH_PROMISE && fence)
 		dma_fence_token_debug_promise(tok, fence, ip);
-	dft_section_close(tok);
 	dma_fence_token_debug_put(fence);
 	return __dma_fence_token_proof_make(fence);
 }

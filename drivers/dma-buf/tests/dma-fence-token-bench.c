@@ -41,6 +41,14 @@
  *                   dma_fence_token_ring_close(), B: dma_fence_set_error() +
  *                   dma_fence_signal() per fence.
  *
+ * signal-now-nosection, -noobjects, -norecords, -bare: signal-now with a
+ *                   part of the checking switched off on the token side
+ *                   (dma_fence_token_set_skip()): the lockdep section, the
+ *                   tracker's debugobjects, its obligation records, or all
+ *                   of them (and stack capture, which signal-now has none
+ *                   of).  Only where something checks tokens; the
+ *                   differences to signal-now say where its time goes.
+ *
  * Fences that are not on a ring share one lock per pair, on both sides.
  * After each batch, outside the timed region, every fence is checked to be
  * signalled with the expected status.  Per pair the suite prints
@@ -66,9 +74,14 @@
 #include <linux/sort.h>
 #include <linux/utsname.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 #ifdef CONFIG_X86
 #include <asm/processor.h>
 #endif
+
+#include "../dma-fence-token-internal.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 static bool full;
 module_param(full, bool, 0444);
@@ -140,6 +153,9 @@ struct bench_ctx {
  * @ours: runs a batch of @n fences on the token side, returns the ns spent
  *	in the timed region
  * @raw: the same on the raw side
+ * @skip: parts of the checking switched off on the token side
+ *	(%DMA_FENCE_TOKEN_SKIP_*); a pair with any is measured only where
+ *	something checks tokens
  */
 struct bench_pair {
 	const char *name;
@@ -147,6 +163,7 @@ struct bench_pair {
 	unsigned int max;
 	u64 (*ours)(struct bench_ctx *ctx, unsigned int n);
 	u64 (*raw)(struct bench_ctx *ctx, unsigned int n);
+	unsigned int skip;
 };
 
 static const char *bench_fence_name(struct dma_fence *fence)
@@ -492,7 +509,31 @@ static const struct bench_pair bench_pairs[] = {
 	{ "ring-close-1000", BENCH_CLOSE_FENCES,
 	  BENCH_CLOSE_FENCES * BENCH_MAX_CLOSES,
 	  bench_close_ours, bench_close_raw },
+	{ "signal-now-nosection", 1, BENCH_MAX_FENCES,
+	  bench_signal_ours, bench_signal_raw, DMA_FENCE_TOKEN_SKIP_SECTION },
+	{ "signal-now-noobjects", 1, BENCH_MAX_FENCES,
+	  bench_signal_ours, bench_signal_raw, DMA_FENCE_TOKEN_SKIP_OBJECTS },
+	{ "signal-now-norecords", 1, BENCH_MAX_FENCES,
+	  bench_signal_ours, bench_signal_raw, DMA_FENCE_TOKEN_SKIP_RECORDS },
+	{ "signal-now-bare", 1, BENCH_MAX_FENCES,
+	  bench_signal_ours, bench_signal_raw,
+	  DMA_FENCE_TOKEN_SKIP_SECTION | DMA_FENCE_TOKEN_SKIP_OBJECTS |
+	  DMA_FENCE_TOKEN_SKIP_RECORDS | DMA_FENCE_TOKEN_SKIP_STACKS },
 };
+
+/* The token side of @p, with its parts of the checking switched off. */
+static u64 bench_ours(const struct bench_pair *p, struct bench_ctx *ctx,
+		      unsigned int n)
+{
+	u64 t;
+
+	if (!p->skip)
+		return p->ours(ctx, n);
+	dma_fence_token_set_skip(p->skip);
+	t = p->ours(ctx, n);
+	dma_fence_token_set_skip(0);
+	return t;
+}
 
 static void bench_pair_desc(const struct bench_pair *p, char *desc)
 {
@@ -514,6 +555,8 @@ static void bench_case_exit(struct kunit *test)
 {
 	struct bench_ctx *ctx = test->priv;
 
+	/* A case that stopped mid-batch must not leave checking off. */
+	dma_fence_token_set_skip(0);
 	if (!ctx)
 		return;
 	if (ctx->ring_ready)
@@ -533,7 +576,13 @@ static struct bench_ctx *bench_ctx_create(struct kunit *test)
 	test->priv = ctx;
 	ctx->test = test;
 	ctx->max = BENCH_MAX_FENCES;
-	ctx->f = kvcalloc(ctx->max, sizeof(*ctx->f), GFP_KERNEL);
+	/*
+	 * Slab or page memory, as drivers' jobs are (kvcalloc() would give
+	 * vmalloc memory here, which the tracker treats as it must a stack).
+	 */
+	ctx->f = kcalloc(ctx->max, sizeof(*ctx->f), GFP_KERNEL | __GFP_NOWARN);
+	if (!ctx->f)
+		ctx->f = kvcalloc(ctx->max, sizeof(*ctx->f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->f);
 	spin_lock_init(&ctx->lock);
 	ctx->context = dma_fence_context_alloc(1);
@@ -577,7 +626,7 @@ static unsigned int bench_calibrate(struct bench_ctx *ctx,
 	unsigned int n = p->unit;
 
 	p->raw(ctx, n);
-	p->ours(ctx, n);
+	bench_ours(p, ctx, n);
 
 	while (p->raw(ctx, n) < target_ns && n * 2 <= p->max)
 		n *= 2;
@@ -598,6 +647,12 @@ static void bench_pair_run(struct kunit *test)
 	struct bench_ctx *ctx;
 	unsigned int n, r;
 
+	if (p->skip && !DMA_FENCE_TOKEN_CHECKED) {
+		/* Nothing to switch off: the line says so, and nothing runs. */
+		kunit_info(test, "bench: %s not measured (nothing checks tokens here)\n",
+			   p->name);
+		return;
+	}
 	ctx = bench_ctx_create(test);
 	ratio = kunit_kcalloc(test, 3 * rounds, sizeof(u64), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ratio);
@@ -605,13 +660,13 @@ static void bench_pair_run(struct kunit *test)
 	raw = ours + rounds;
 
 	n = bench_calibrate(ctx, p, target);
-	p->ours(ctx, n);	/* warm up the token side too */
+	bench_ours(p, ctx, n);	/* warm up the token side too */
 	for (r = 0; r < rounds; r++) {
 		if (r & 1) {
 			tb = p->raw(ctx, n);
-			ta = p->ours(ctx, n);
+			ta = bench_ours(p, ctx, n);
 		} else {
-			ta = p->ours(ctx, n);
+			ta = bench_ours(p, ctx, n);
 			tb = p->raw(ctx, n);
 		}
 		KUNIT_ASSERT_GT(test, ta, 0);
