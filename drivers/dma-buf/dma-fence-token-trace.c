@@ -25,7 +25,9 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(dma_fence_token_discharge);
  *   context, seqno).  The token a signalling work item's callback receives
  *   continues an obligation and is not a creation;
  * - ``dma_fence_token_discharge``: a token was discharged, with the path
- *   (signal, promise, workqueue, hardware) and the error it signalled;
+ *   (signal, promise, workqueue, hardware) and, for a signal, the status
+ *   the fence ends with (an opportunistic signaller may have set it
+ *   first), emitted under the fence's lock before its callbacks run;
  * - ``dma_fence_token_transfer``: the obligation moved to the signalling
  *   queue or hardware ring named ``to``;
  * - ``dma_fence_token_complete_batch``: one dma_fence_token_ring_complete()

@@ -261,7 +261,7 @@ static void dft_signal_cancel(struct dma_fence *fence, bool freeing)
 	unsigned int i;
 
 	if (!freeing) {
-		__dma_fence_token_signal_error(fence, -ECANCELED);
+		__dma_fence_token_signal_error(fence, -ECANCELED, false);
 		return;
 	}
 	for (i = 0; i < 1000; i++) {
@@ -453,7 +453,7 @@ void __dma_fence_token_proof_end(struct dma_fence_token_proof proof,
 	dma_fence_token_debug_report(DMA_FENCE_TOKEN_MISUSE_WRONG_FENCE, fence,
 				     _RET_IP_);
 	if (fence)
-		__dma_fence_token_signal_error(fence, -ECANCELED);
+		__dma_fence_token_signal_error(fence, -ECANCELED, false);
 }
 EXPORT_SYMBOL_GPL(__dma_fence_token_proof_end);
 

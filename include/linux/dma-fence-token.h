@@ -200,11 +200,14 @@ void __dma_fence_token_count_opportunistic(void);
 /*
  * Set @error (if any) and signal @fence, unless it is already signalled.
  * Error and signal happen under the fence lock, so a racing signaller can
- * neither overwrite the error of a signalled fence nor signal twice.
- * Returns true if this call signalled the fence.  For the inlines below.
+ * neither overwrite the error of a signalled fence nor signal twice.  With
+ * @trace, the discharge event is emitted under the lock, before the
+ * callbacks (which may drop the last reference), with the status the fence
+ * ends with.  Returns true if this call signalled the fence.  For the
+ * inlines below.
  */
 static inline bool __dma_fence_token_signal_error(struct dma_fence *fence,
-						  int error)
+						  int error, bool trace)
 {
 	unsigned long flags;
 	bool signalled = false;
@@ -213,9 +216,13 @@ static inline bool __dma_fence_token_signal_error(struct dma_fence *fence,
 	if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags)) {
 		if (error)
 			dma_fence_set_error(fence, error);
-		dma_fence_signal_locked(fence);
 		signalled = true;
 	}
+	if (trace)
+		__dma_fence_token_trace_discharge(fence, DMA_FENCE_TOKEN_PATH_SIGNAL,
+						  fence->error);
+	if (signalled)
+		dma_fence_signal_locked(fence);
 	spin_unlock_irqrestore(fence->lock, flags);
 	return signalled;
 }
@@ -248,12 +255,9 @@ __dma_fence_token_signal_body(struct dma_fence *fence, int error)
 {
 	if (unlikely(!fence))
 		return;
-	error = __dma_fence_token_error(error);
-	if (tracepoint_enabled(dma_fence_token_discharge))
-		__dma_fence_token_trace_discharge(fence,
-						  DMA_FENCE_TOKEN_PATH_SIGNAL,
-						  error);
-	__dma_fence_token_signal_error(fence, error);
+	/* The event carries the status an opportunistic signaller may have set. */
+	__dma_fence_token_signal_error(fence, __dma_fence_token_error(error),
+				       tracepoint_enabled(dma_fence_token_discharge));
 }
 
 static __always_inline void
@@ -382,7 +386,8 @@ static inline bool dma_fence_token_signal_opportunistic(struct dma_fence *fence,
 	if (WARN_ON_ONCE(!fence))
 		return false;
 	signalled = __dma_fence_token_signal_error(fence,
-						   __dma_fence_token_error(error));
+						   __dma_fence_token_error(error),
+						   false);
 	if (IS_ENABLED(CONFIG_DMA_FENCE_TOKEN_DEBUG) && signalled)
 		__dma_fence_token_count_opportunistic();
 	return signalled;
