@@ -273,7 +273,8 @@ static void dft_warn_stale(enum dma_fence_token_misuse kind,
 /* The core's actions for a free fixup, given at init. */
 static const struct dma_fence_token_debug_ops *dft_ops;
 
-static void dft_guarantee_end(struct dma_fence *fence);
+static void dft_guarantee_end(struct dma_fence *fence,
+			      struct dma_fence_token *tok);
 static bool dft_guard(struct dma_fence_token *tok, struct dma_fence *fence,
 		      unsigned long ip);
 
@@ -304,7 +305,12 @@ static const char * const dft_ob_holder_name[] = {
  * @link: entry in dft_ob_live (oldest first), dft_ob_reap or dft_ob_free;
  *	protected by dft_ob_lock
  * @cb: fence callback of a promise, armed while @cb_armed
- * @fence: the fence, referenced while the record is live
+ * @ended: entry in dft_ob_ended once the token's end has claimed the record
+ *	without the lock
+ * @fence: the fence, referenced while the record is live; whoever sets it
+ *	to NULL with cmpxchg() (dft_ob_claim()) owns that reference and ends
+ *	the record, so it is read with READ_ONCE() and, to be used past the
+ *	lock, referenced with dma_fence_get_rcu()
  * @tok: the token that holds the obligation in the must-signal state, NULL
  *	once it moved on; protected by dft_ob_lock
  * @since: jiffies when the token was begun
@@ -330,6 +336,7 @@ struct dft_obligation {
 	struct hlist_node node;
 	struct list_head link;
 	struct dma_fence_cb cb;
+	struct llist_node ended;
 	struct dma_fence *fence;
 	struct dma_fence_token *tok;
 	unsigned long since;
@@ -353,6 +360,8 @@ static DEFINE_HASHTABLE(dft_ob_hash, DFT_OB_HASH_BITS);
 static LIST_HEAD(dft_ob_live);
 static LIST_HEAD(dft_ob_reap);
 static LIST_HEAD(dft_ob_free);
+/* Records claimed by a token's end, unlinked at the next dft_ob_reap_ended(). */
+static LLIST_HEAD(dft_ob_ended);
 static struct dft_obligation *dft_ob_pool;
 static unsigned int dft_ob_nr_live;	/* protected by dft_ob_lock */
 static bool dft_ob_ready;
@@ -412,9 +421,40 @@ static struct dft_obligation *dft_ob_find(struct dma_fence *fence)
 
 	lockdep_assert_held(&dft_ob_lock);
 	hash_for_each_possible(dft_ob_hash, ob, node, (unsigned long)fence)
-		if (ob->fence == fence)
+		if (READ_ONCE(ob->fence) == fence)
 			return ob;
 	return NULL;
+}
+
+/*
+ * Take the record's reference to @fence and the duty to end the record.
+ * False if another path claimed it first (a token's end racing with a free
+ * fixup or a module unload, both misuse).
+ */
+static bool dft_ob_claim(struct dft_obligation *ob, struct dma_fence *fence)
+{
+	return cmpxchg(&ob->fence, fence, NULL) == fence;
+}
+
+/*
+ * The fence of a live record, referenced, or NULL if its record was claimed
+ * meanwhile.  Called with dft_ob_lock held: interrupts are off, which is an
+ * RCU read-side section, and a fence is freed after a grace period (the
+ * rule that dma_resv readers rely on too).
+ */
+static struct dma_fence *dft_ob_fence_get(struct dft_obligation *ob)
+{
+	struct dma_fence *fence = READ_ONCE(ob->fence);
+
+	lockdep_assert_held(&dft_ob_lock);
+	if (!fence || !dma_fence_get_rcu(fence))
+		return NULL;
+	if (READ_ONCE(ob->fence) != fence) {
+		/* Claimed, the memory maybe reused: not this record's fence. */
+		dma_fence_put(fence);
+		return NULL;
+	}
+	return fence;
 }
 
 /*
@@ -435,6 +475,20 @@ static void dft_ob_unlink(struct dft_obligation *ob)
 	hash_del(&ob->node);
 	list_del_init(&ob->link);
 	dft_ob_nr_live--;
+}
+
+/* Return the records that tokens ended without the lock to the pool. */
+static void dft_ob_reap_ended(void)
+{
+	struct dft_obligation *ob, *next;
+	struct llist_node *ended;
+
+	lockdep_assert_held(&dft_ob_lock);
+	ended = llist_del_all(&dft_ob_ended);
+	llist_for_each_entry_safe(ob, next, ended, ended) {
+		dft_ob_unlink(ob);
+		list_add(&ob->link, &dft_ob_free);
+	}
 }
 
 static void dft_ob_free_record(struct dft_obligation *ob)
@@ -515,6 +569,7 @@ static void dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
 		return;
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
+	dft_ob_reap_ended();
 	ob = dft_ob_find(fence);
 	if (ob) {
 		/*
@@ -535,7 +590,7 @@ static void dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
 		return;
 	}
 	list_move_tail(&ob->link, &dft_ob_live);
-	ob->fence = dma_fence_get(fence);
+	WRITE_ONCE(ob->fence, dma_fence_get(fence));
 	ob->tok = tok;
 	ob->since = jiffies;
 	ob->moved = ob->since;
@@ -550,6 +605,7 @@ static void dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
 	dft_ob_set_task(ob);
 	hash_add(dft_ob_hash, &ob->node, (unsigned long)fence);
 	dft_ob_nr_live++;
+	tok->record = ob;
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
 
 	/*
@@ -574,9 +630,9 @@ void dma_fence_token_debug_move(struct dma_fence *fence,
 	spin_lock_irqsave(&dft_ob_lock, flags);
 	ob = dft_ob_find(fence);
 	if (ob && !ob->cb_armed) {
-		ob->state = state;
+		WRITE_ONCE(ob->state, state);
 		ob->where = where;
-		ob->tok = NULL;
+		WRITE_ONCE(ob->tok, NULL);
 		ob->moved = jiffies;
 		ob->progress = progress;
 		if (state == DFT_OB_RUNNING)
@@ -623,24 +679,46 @@ void dma_fence_token_debug_handover(struct dma_fence_token *tok,
 }
 
 /*
+ * The token @tok that began the record of @fence signalled it: end the
+ * record without the lock.  The claim takes the record's reference, the
+ * next begin unlinks it.  False if @tok does not hold the record (begun
+ * without one, or the obligation moved on): the caller looks it up.
+ */
+static bool dft_ob_end_token(struct dma_fence_token *tok,
+			     struct dma_fence *fence)
+{
+	struct dft_obligation *ob = tok->record;
+
+	tok->record = NULL;
+	if (!ob || READ_ONCE(ob->tok) != tok ||
+	    READ_ONCE(ob->state) != DFT_OB_MUST_SIGNAL || !dft_ob_claim(ob, fence))
+		return false;
+	WRITE_ONCE(dft_ob_progress_at, jiffies);
+	llist_add(&ob->ended, &dft_ob_ended);
+	dma_fence_put(fence);
+	return true;
+}
+
+/*
  * The path that held the guarantee of @fence signalled it: the record
  * ends.  The caller holds a reference of its own, so the record's is not
- * the last one.  A promise's record is ended by its fence callback.
+ * the last one.  A promise's record is ended by its fence callback.  @tok
+ * is the token that signalled it, NULL for a queue or a ring.
  */
-static void dft_ob_end(struct dma_fence *fence)
+static void dft_ob_end(struct dma_fence *fence, struct dma_fence_token *tok)
 {
 	struct dft_obligation *ob;
 	unsigned long flags;
 
+	if (tok && dft_ob_end_token(tok, fence))
+		return;
 	spin_lock_irqsave(&dft_ob_lock, flags);
 	ob = dft_ob_find(fence);
-	if (!ob || ob->cb_armed) {
+	if (!ob || ob->cb_armed || !dft_ob_claim(ob, fence)) {
 		spin_unlock_irqrestore(&dft_ob_lock, flags);
 		return;
 	}
 	dft_ob_unlink(ob);
-	/* Back to the pool at once: one lock round trip per end. */
-	ob->fence = NULL;
 	list_add(&ob->link, &dft_ob_free);
 	WRITE_ONCE(dft_ob_progress_at, jiffies);
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
@@ -687,9 +765,10 @@ static struct dma_fence *dft_ob_token_fence(struct dma_fence_token *tok,
 	spin_lock_irqsave(&dft_ob_lock, flags);
 	list_for_each_entry(ob, &dft_ob_live, link) {
 		if (ob->tok == tok && ob->state == DFT_OB_MUST_SIGNAL) {
-			fence = dma_fence_get(ob->fence);
+			fence = dft_ob_fence_get(ob);
 			*ip = ob->created_at;
-			break;
+			if (fence)
+				break;
 		}
 	}
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
@@ -708,13 +787,12 @@ static void dft_ob_forget(struct dma_fence *fence)
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
 	ob = dft_ob_find(fence);
-	if (ob) {
+	if (ob && dft_ob_claim(ob, fence)) {
 		ob->cb_armed = false;
 		dft_ob_unlink(ob);
+		list_add(&ob->link, &dft_ob_free);
 	}
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
-	if (ob)
-		dft_ob_free_record(ob);
 }
 
 static void dft_ob_promise_signalled(struct dma_fence *fence,
@@ -739,7 +817,7 @@ static void dft_ob_promise_signalled(struct dma_fence *fence,
 	 */
 	list_add_tail(&ob->link, &dft_ob_reap);
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
-	dft_guarantee_end(fence);
+	dft_guarantee_end(fence, NULL);
 	dft_watchdog_kick();
 }
 
@@ -761,9 +839,9 @@ static bool dft_ob_promise(struct dma_fence *fence, unsigned long ip)
 		if (!ob->stack)
 			ob->stack = stack;
 		ob->guarded = true;
-		ob->state = DFT_OB_PROMISED;
+		WRITE_ONCE(ob->state, DFT_OB_PROMISED);
 		ob->where = NULL;
-		ob->tok = NULL;
+		WRITE_ONCE(ob->tok, NULL);
 		ob->moved = jiffies;
 		ob->progress = NULL;
 		ob->cb_armed = true;
@@ -805,6 +883,7 @@ static void dft_ob_stats(struct dma_fence_token_stats *stats)
 	stats->obligations_records = dft_ob_pool ? obligations : 0;
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
+	dft_ob_reap_ended();
 	stats->obligations_live = dft_ob_nr_live;
 	list_for_each_entry(ob, &dft_ob_live, link)
 		if (ob->cb_armed)
@@ -874,9 +953,13 @@ static void dft_ob_report(struct dft_obligation *snap, unsigned int age_ms)
 	dft_ob_print_stack(snap->created_at, snap->stack);
 }
 
+/* Also true for a record claimed without the lock. */
 static bool dft_ob_signalled(const struct dft_obligation *ob)
 {
-	return test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &ob->fence->flags);
+	struct dma_fence *fence = READ_ONCE(ob->fence);
+
+	lockdep_assert_held(&dft_ob_lock);
+	return !fence || test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags);
 }
 
 /*
@@ -915,13 +998,16 @@ static unsigned int dft_watchdog_scan(void)
 		bool found = false;
 
 		spin_lock_irqsave(&dft_ob_lock, flags);
+		dft_ob_reap_ended();
 		list_for_each_entry(ob, &dft_ob_live, link) {
 			if (ob->reported || dft_ob_signalled(ob) ||
 			    time_before(jiffies, dft_ob_due(ob, limit)))
 				continue;
-			ob->reported = true;
 			snap = *ob;
-			dma_fence_get(snap.fence);
+			snap.fence = dft_ob_fence_get(ob);
+			if (!snap.fence)
+				continue;
+			ob->reported = true;
 			age = dft_ob_age_ms(ob);
 			found = true;
 			break;
@@ -938,7 +1024,7 @@ static unsigned int dft_watchdog_scan(void)
 	pending = false;
 	spin_lock_irqsave(&dft_ob_lock, flags);
 	list_for_each_entry(ob, &dft_ob_live, link) {
-		if (ob->reported)
+		if (ob->reported || dft_ob_signalled(ob))
 			continue;
 		if (!pending || time_before(dft_ob_due(ob, limit), next))
 			next = dft_ob_due(ob, limit);
@@ -1006,11 +1092,13 @@ int dma_fence_token_obligations_show(struct seq_file *m, void *unused)
 	unsigned long flags;
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
+	dft_ob_reap_ended();
 	list_for_each_entry(ob, &dft_ob_live, link) {
-		struct dma_fence *fence = ob->fence;
+		struct dma_fence *fence = READ_ONCE(ob->fence);
 		unsigned long *entries;
 		unsigned int i, n;
 
+		/* A fence claimed meanwhile is freed after a grace period. */
 		if (dft_ob_signalled(ob))
 			continue;
 		seq_printf(m, "fence=%s:%s context=%llu seqno=%llu state=%s",
@@ -1152,7 +1240,7 @@ static bool dft_fixup_free(void *addr, enum debug_obj_state state)
 
 		if (dft_ops)
 			dft_ops->cancel(&stale, fence);
-		dft_guarantee_end(fence);
+		dft_guarantee_end(fence, NULL);
 		/* The lookup's reference; the token's own one is left behind. */
 		dma_fence_put(fence);
 	}
@@ -1291,8 +1379,12 @@ static bool dft_guard(struct dma_fence_token *tok, struct dma_fence *fence,
 	return true;
 }
 
-/* The path that held the guarantee of @fence has signalled it. */
-static void dft_guarantee_end(struct dma_fence *fence)
+/*
+ * The path that held the guarantee of @fence has signalled it: token @tok,
+ * or NULL for any other path.
+ */
+static void dft_guarantee_end(struct dma_fence *fence,
+			      struct dma_fence_token *tok)
 {
 	if (!dft_skips(DMA_FENCE_TOKEN_SKIP_OBJECTS)) {
 		debug_object_deactivate(fence, &dft_guarantee_descr);
@@ -1300,7 +1392,7 @@ static void dft_guarantee_end(struct dma_fence *fence)
 			debug_object_free(fence, &dft_guarantee_descr);
 	}
 	if (!dft_skips(DMA_FENCE_TOKEN_SKIP_RECORDS))
-		dft_ob_end(fence);
+		dft_ob_end(fence, tok);
 }
 
 /*
@@ -1320,6 +1412,7 @@ void dma_fence_token_debug_begin(struct dma_fence_token *tok,
 	tok->context = dft_context();
 	/* A path that holds the guarantee hands it on: its object is active. */
 	tok->guarded = !new_guarantee;
+	tok->record = NULL;
 	dft_track_start(tok);
 	atomic_long_inc(&dft_created);
 	dma_fence_get(fence);
@@ -1416,10 +1509,10 @@ void dma_fence_token_debug_signalled(struct dma_fence_token *tok,
 	if (tok && !tok->guarded) {
 		/* A scoped token that kept its obligation: no object. */
 		if (!dft_skips(DMA_FENCE_TOKEN_SKIP_RECORDS))
-			dft_ob_end(fence);
+			dft_ob_end(fence, tok);
 		return;
 	}
-	dft_guarantee_end(fence);
+	dft_guarantee_end(fence, tok);
 }
 
 /*
@@ -1431,7 +1524,7 @@ void dma_fence_token_debug_promise(struct dma_fence_token *tok,
 {
 	dft_guard(tok, fence, ip);
 	if (!dft_ob_promise(fence, ip))
-		dft_guarantee_end(fence);
+		dft_guarantee_end(fence, NULL);
 }
 
 /* Hook: drop the reference dma_fence_token_debug_begin() took. */
@@ -1501,11 +1594,15 @@ static struct dma_fence *dft_ob_next_fence(struct module *mod, unsigned long *ip
 	unsigned long flags;
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
+	dft_ob_reap_ended();
 	list_for_each_entry(ob, &dft_ob_live, link) {
-		if (!mod || within_module((unsigned long)ob->fence->ops, mod)) {
-			fence = dma_fence_get(ob->fence);
+		struct dma_fence *f = READ_ONCE(ob->fence);
+
+		if (f && (!mod || within_module((unsigned long)f->ops, mod))) {
+			fence = dft_ob_fence_get(ob);
 			*ip = ob->created_at;
-			break;
+			if (fence)
+				break;
 		}
 	}
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
@@ -1530,12 +1627,14 @@ static void dft_ob_drop(struct dma_fence *fence)
 	spin_lock_irqsave(fence->lock, flags);
 	spin_lock(&dft_ob_lock);
 	ob = dft_ob_find(fence);
-	if (ob) {
+	if (ob && dft_ob_claim(ob, fence)) {
 		if (ob->cb_armed)
 			list_del_init(&ob->cb.node);
 		ob->cb_armed = false;
 		guarded = ob->guarded;
 		dft_ob_unlink(ob);
+	} else {
+		ob = NULL;
 	}
 	spin_unlock(&dft_ob_lock);
 	spin_unlock_irqrestore(fence->lock, flags);

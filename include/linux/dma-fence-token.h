@@ -114,6 +114,8 @@ enum dma_fence_token_misuse {
  *	the scope's cleanup sees a leak, so the tracker needs no debugobject
  *	for the token, nor for its fence until the obligation leaves it
  * @guarded: the fence's guarantee debugobject is active for this token
+ * @record: the tracker's record of the obligation, which the token's own
+ *	signal ends without a lookup
  *
  * A token is owned by exactly one context.  Declare one on the stack with
  * DMA_FENCE_TOKEN() or embed one in a job.  Its fields are for the library;
@@ -135,6 +137,7 @@ struct dma_fence_token {
 	unsigned int context;
 	u32 scoped;
 	bool guarded;
+	void *record;
 #endif
 };
 

@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -476,6 +477,77 @@ static void obs_records_exhausted(struct kunit *test)
 	obs_expect_clean(test);
 }
 
+/* Tokens begun and signalled by a thread while the test reads the records. */
+struct obs_churn {
+	struct completion done;
+	u64 context;
+	unsigned int rounds;
+	unsigned int signalled;
+	bool stop;
+};
+
+static int obs_churn_fn(void *arg)
+{
+	struct obs_churn *c = arg;
+	unsigned int i;
+
+	for (i = 0; i < c->rounds && !READ_ONCE(c->stop); i++) {
+		struct mock_fence *mf = mock_fence_alloc(c->context, i + 1);
+
+		if (!mf)
+			break;
+		{
+			DMA_FENCE_TOKEN(tok);
+
+			dma_fence_token_begin(&tok, &mf->base);
+			dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0),
+						  &mf->base);
+		}
+		c->signalled += atomic_read(&mf->signalled);
+		/* The last reference: the fence is freed while others read. */
+		mock_fence_put(mf);
+	}
+	complete(&c->done);
+	return 0;
+}
+
+/*
+ * Scenario: a token's signal ends its record without the tracker's lock,
+ * and the fence is freed right after, while another CPU walks the records
+ * (the debugfs listing, the counters, the watchdog).  More rounds than the
+ * pool has records: ended records go back to the pool, none is lost, none
+ * is reported, every fence was signalled once.
+ */
+static void obs_records_end_races_readers(struct kunit *test)
+{
+	struct obs_test *t = test->priv;
+	struct dma_fence_token_stats s;
+	struct task_struct *thread;
+	struct obs_churn c = {};
+	unsigned int reads = 0;
+
+	dma_fence_token_get_stats(&s);
+	init_completion(&c.done);
+	c.context = t->context;
+	c.rounds = 3 * s.obligations_records + 100;
+	thread = kthread_run(obs_churn_fn, &c, "obs-churn");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(thread));
+	while (!try_wait_for_completion(&c.done)) {
+		obs_render(test, dma_fence_token_obligations_show);
+		dma_fence_token_get_stats(&s);
+		dma_fence_token_watchdog_check();
+		reads++;
+		cond_resched();
+	}
+	KUNIT_EXPECT_EQ(test, c.signalled, c.rounds);
+	dma_fence_token_get_stats(&s);
+	KUNIT_EXPECT_EQ(test, s.untracked, t->before.untracked);
+	KUNIT_EXPECT_EQ(test, s.obligations_live, t->before.obligations_live);
+	KUNIT_EXPECT_GT(test, reads, 0U);
+	obs_expect_unlisted(test, t->context, c.rounds);
+	obs_expect_clean(test);
+}
+
 static struct kunit_case obs_cases[] = {
 	KUNIT_CASE(obs_token_listed),
 	KUNIT_CASE(obs_queue_listed),
@@ -485,6 +557,7 @@ static struct kunit_case obs_cases[] = {
 	KUNIT_CASE(obs_ring_timeout_counted),
 	KUNIT_CASE(obs_deep_ring_not_hung),
 	KUNIT_CASE(obs_records_exhausted),
+	KUNIT_CASE(obs_records_end_races_readers),
 	{}
 };
 
