@@ -47,7 +47,8 @@ struct dma_fence_token_proof __dma_fence_token_transfer(struct dma_fence_token *
 							enum dma_fence_token_path path)
 	__releases(tok);
 void __dma_fence_token_resume(struct dma_fence_token *tok,
-			      struct dma_fence *fence, unsigned long ip)
+			      struct dma_fence *fence, unsigned long ip,
+			      bool in_section)
 	__acquires(tok);
 void __dma_fence_token_settle(struct dma_fence_token *tok,
 			      struct dma_fence_token_proof proof,

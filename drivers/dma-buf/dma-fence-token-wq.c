@@ -97,7 +97,7 @@ static void dft_work_cancel_held(struct dma_fence_token_wq_item *work)
 	struct dma_fence_token tok = {};
 	struct dma_fence_token_proof proof;
 
-	__dma_fence_token_resume(&tok, work->fence, _THIS_IP_);
+	__dma_fence_token_resume(&tok, work->fence, _THIS_IP_, false);
 	proof = dma_fence_token_signal(&tok, -ECANCELED);
 	dma_fence_token_proof_end(proof, work->fence);
 	dma_fence_put(work->fence);
@@ -177,7 +177,7 @@ static void dft_work_fn(struct work_struct *base)
 	cookie = dma_fence_begin_signalling();
 	lock_acquire_shared(&q->map, 0, 0, NULL, _THIS_IP_);
 	dma_fence_token_debug_move(fence, DFT_OB_RUNNING, q->name, NULL);
-	__dma_fence_token_resume(&tok, fence, _THIS_IP_);
+	__dma_fence_token_resume(&tok, fence, _THIS_IP_, true);
 	proof = run(work, &tok);
 	__release(&tok);	/* discharged by the callback, checked below */
 	/* @work may be gone now; @tok and @fence are still ours. */

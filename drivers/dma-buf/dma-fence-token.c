@@ -114,8 +114,8 @@
  * might_sleep() and reclaim checks of the kernel catch blocking calls
  * instead.  With interrupts off this is on purpose even where lockdep could
  * tell: an irq-safe lock may be held (a driver that submits under the lock
- * its interrupt handler takes), and a section under it would make
- * dma_fence_map look irq-unsafe against that lock.
+ * its interrupt handler takes), and a section under it would make the
+ * section look irq-unsafe against that lock.
  *
  * Static checking: every discharge is __must_check and the helpers carry
  * sparse context annotations, so sparse warns about a function that leaves
@@ -155,10 +155,11 @@
  * work with no lock held.
  *
  * Lockdep maps are not locks but follow the same discipline: the
- * signalling section (dma_fence_map, and the token's own map that makes a
- * fence wait in it visible) is opened by a token and closed by its
- * discharge, in the same context; a queue's map is taken inside the
- * section of the worker that runs its item (see "Signalling workqueues").
+ * signalling section (the token's own map, ordered inside dma_fence_map
+ * once at module init) is opened by a token and closed by its discharge,
+ * in the same context; a queue's map is taken inside the section the
+ * worker opens around its item (dma_fence_begin_signalling(), see
+ * "Signalling workqueues").
  * Nothing of the library may wait for a fence, take a dma_resv lock or
  * allocate with a reclaim-capable mask while holding any of the locks
  * above.
@@ -204,36 +205,79 @@
 
 #ifdef CONFIG_LOCKDEP
 /*
- * The token's own lockdep map, taken inside dma_fence_begin_signalling().
- * A fence wait releases and retakes the (read-held) dma_fence_map around
- * its own acquisition, so a wait under a bare signalling section records
- * nothing.  With this map held, the wait records token_map -> dma_fence_map
- * against the dma_fence_map -> token_map of the section: a cycle lockdep
- * reports.
+ * The token's signalling section is its own lockdep map, ordered once, at
+ * module init, inside dma_fence_map (dma_fence_begin_signalling()'s map).
+ * A section is then one acquisition instead of two, and it sees all that
+ * dma_fence_map sees, through that order:
+ *
+ * - a fence wait acquires dma_fence_map under the token's map: the cycle
+ *   token_map -> dma_fence_map -> token_map.  (A wait under a bare
+ *   dma_fence_begin_signalling() section records nothing: it releases the
+ *   read-held dma_fence_map around its own acquisition.)
+ * - a reclaim-capable allocation or a dma_resv lock closes a cycle through
+ *   fs_reclaim, the MMU notifier map and dma_fence_map, which dma-resv.c
+ *   orders at boot;
+ * - a lock taken in the section and held elsewhere around a fence wait:
+ *   token_map -> lock -> dma_fence_map -> token_map.
+ *
+ * A section nested in another token's is not opened again.  Inside a
+ * driver's own dma_fence_begin_signalling() section the token's map nests
+ * in dma_fence_map, the order taken at init.
  */
 static struct lock_class_key dma_fence_token_lock_key;
 static struct lockdep_map dma_fence_token_lockdep_map =
 	STATIC_LOCKDEP_MAP_INIT("dma_fence_token_section",
 				&dma_fence_token_lock_key);
+
+static bool dft_section_held(void)
+{
+	return lock_is_held(&dma_fence_token_lockdep_map);
+}
+
+/* Order the token's map inside dma_fence_map, once. */
+static void dft_section_prime(void)
+{
+	bool cookie = dma_fence_begin_signalling();
+
+	lock_map_acquire(&dma_fence_token_lockdep_map);
+	lock_map_release(&dma_fence_token_lockdep_map);
+	dma_fence_end_signalling(cookie);
+}
+#else
+static inline bool dft_section_held(void)
+{
+	return false;
+}
+
+static inline void dft_section_prime(void)
+{
+}
 #endif
 
 #if DMA_FENCE_TOKEN_CHECKED
 /* For the benchmark: dma_fence_token_set_skip(). */
 static bool dft_skip_section;
 
-static void dft_section_open(struct dma_fence_token *tok)
+/*
+ * Open the token's section unless @nested: a path of the library that
+ * hands a token its guarantee (a work item about to run) opened the
+ * section itself.
+ */
+static void dft_section_open(struct dma_fence_token *tok, bool nested)
 {
 	tok->section_open = false;
 	/*
 	 * Interrupts off: an irq-safe lock may be held, and a section opened
-	 * under it would make dma_fence_map look irq-unsafe against it (on
-	 * kernels without a preempt count, dma_fence_begin_signalling() cannot
-	 * see the lock).  Cookie true: nested in another section, or atomic
-	 * context where lockdep cannot tell a section from an interrupt.
-	 * Either way there is nothing to do.
+	 * under it would make the section look irq-unsafe against it (on
+	 * kernels without a preempt count, in_atomic() cannot see the lock).
+	 * Atomic context (a preempt count, which dma_fence_begin_signalling()
+	 * tests the same way): lockdep cannot tell a section from an
+	 * interrupt.  Held: nested in
+	 * another token's section.  Either way there is nothing to do.
 	 */
-	if (!IS_ENABLED(CONFIG_LOCKDEP) || irqs_disabled() ||
-	    unlikely(READ_ONCE(dft_skip_section)) || dma_fence_begin_signalling())
+	if (!IS_ENABLED(CONFIG_LOCKDEP) || nested || irqs_disabled() ||
+	    preempt_count() || unlikely(READ_ONCE(dft_skip_section)) ||
+	    dft_section_held())
 		return;
 	lock_map_acquire(&dma_fence_token_lockdep_map);
 	tok->section_open = true;
@@ -245,7 +289,6 @@ static void dft_section_close(struct dma_fence_token *tok)
 		return;
 	tok->section_open = false;
 	lock_map_release(&dma_fence_token_lockdep_map);
-	dma_fence_end_signalling(false);
 }
 
 /*
@@ -329,7 +372,7 @@ void dma_fence_token_set_skip(unsigned int skip)
 EXPORT_SYMBOL_IF_KUNIT(dma_fence_token_set_skip);
 
 static void dft_begin(struct dma_fence_token *tok, struct dma_fence *fence,
-		      unsigned long ip, bool new_guarantee)
+		      unsigned long ip, bool new_guarantee, bool in_section)
 {
 	struct dma_fence *old;
 
@@ -340,14 +383,14 @@ static void dft_begin(struct dma_fence_token *tok, struct dma_fence *fence,
 		__dma_fence_token_begin_body(tok, fence);
 	else
 		tok->fence = fence;
-	dft_section_open(tok);
+	dft_section_open(tok, in_section);
 }
 
 /* Backend of dma_fence_token_begin() when something checks tokens. */
 void __dma_fence_token_begin(struct dma_fence_token *tok,
 			     struct dma_fence *fence, unsigned long ip)
 {
-	dft_begin(tok, fence, ip, true);
+	dft_begin(tok, fence, ip, true, false);
 }
 EXPORT_SYMBOL_GPL(__dma_fence_token_begin);
 
@@ -410,14 +453,17 @@ struct dma_fence_token_proof __dma_fence_token_transfer(struct dma_fence_token *
 /*
  * Begin a token for a fence whose guarantee a path of the library already
  * holds (a work item about to run, a cancelled item): the token continues
- * that guarantee instead of starting a second one.
+ * that guarantee instead of starting a second one.  @in_section: that path
+ * opened the signalling section itself (a worker, whose queue's map nests
+ * in it), so the token opens none.
  */
 void __dma_fence_token_resume(struct dma_fence_token *tok,
-			      struct dma_fence *fence, unsigned long ip)
+			      struct dma_fence *fence, unsigned long ip,
+			      bool in_section)
 	__acquires(tok)
 {
 	__acquire(tok);
-	dft_begin(tok, fence, ip, false);
+	dft_begin(tok, fence, ip, false, in_section);
 }
 
 /* Backend of dma_fence_token_fence() with the tracker. */
@@ -489,7 +535,8 @@ struct dma_fence_token_proof __dma_fence_token_transfer(struct dma_fence_token *
 }
 
 void __dma_fence_token_resume(struct dma_fence_token *tok,
-			      struct dma_fence *fence, unsigned long ip)
+			      struct dma_fence *fence, unsigned long ip,
+			      bool in_section)
 	__acquires(tok)
 {
 	__acquire(tok);
@@ -537,6 +584,7 @@ static int __init dma_fence_token_init(void)
 	ret = dma_fence_token_debug_init(&dft_debug_ops);
 	if (ret)
 		return ret;
+	dft_section_prime();
 	dma_fence_token_debugfs_init();
 	return 0;
 }
