@@ -71,8 +71,16 @@ positive)
 	[ "$arch" = um ] || log "kunit-$arch: accelerator $(qemu_accel)"
 	raw=$logs/positive.log
 	start=$SECONDS
-	kunit_py exec "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 --raw_output=all \
-		>"$raw" 2>&1
+	kunit_exec_watched "$raw" "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 \
+		--raw_output=all
+	if [ $? -eq 124 ]; then
+		# A boot that hung before KUnit started says nothing about the
+		# suites: boot once more, keeping the first log.
+		log "kunit-$arch: the boot hung before KUnit started; booting it again"
+		mv "$raw" "$raw.hung"
+		kunit_exec_watched "$raw" "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 \
+			--raw_output=all
+	fi
 	kunit_py parse "$raw" >"$logs/positive.parsed" 2>&1
 	read -r p f s c e < <(kunit_counts "$logs/positive.parsed")
 	grep -aE '^\[[0-9:]+\] +\[(PASSED|FAILED|SKIPPED|CRASHED)\]|^\[[0-9:]+\] +(ok|not ok)' \

@@ -256,6 +256,34 @@ kunit_args() {
 	fi
 }
 
+# kunit_exec_watched <raw log> <kunit.py exec args>...: run kunit.py exec
+# with its output in <raw log>, and give up on a boot that printed no KTAP
+# header within KUNIT_BOOT_S seconds (default 240): x86_64 guests under TCG
+# now and then hang in early boot (before SMP bring-up), which kunit.py
+# would only notice at its own timeout.  Returns kunit.py's status, or 124
+# for such a hang.
+kunit_exec_watched() {
+	local raw=$1 pid waited=0 limit=${KUNIT_BOOT_S:-240}
+	shift
+	setsid python3 "$OVERLAY/tools/testing/kunit/kunit.py" exec "$@" >"$raw" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -aq 'KTAP version' "$raw"; then
+			wait "$pid"
+			return
+		fi
+		if [ "$waited" -ge "$limit" ]; then
+			kill -TERM -- "-$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			echo "kunit_exec_watched: no KTAP header after $limit s: boot hung" >>"$raw"
+			return 124
+		fi
+		sleep 2
+		waited=$((waited + 2))
+	done
+	wait "$pid"
+}
+
 # kunit_counts <kunit.py parse output>: "passed failed skipped crashed errors"
 kunit_counts() {
 	awk '/Testing complete\. Ran/ { line = $0 }
