@@ -143,7 +143,7 @@ breakdown() {
 	echo "  ours with that part off; the parts interact, so they do not add up):"
 	printf '    %-38s %6s\n' "raw path (dma_fence_init + signal)" "$raw" \
 		"token, all checking on" "$all" \
-		"lockdep section (two maps)" "$((all - sec))" \
+		"lockdep section (the token's map)" "$((all - sec))" \
 		"debugobjects (the fence's guarantee)" "$((all - obj))" \
 		"obligation records" "$((all - rec))" \
 		"token with all three off" "$bare"

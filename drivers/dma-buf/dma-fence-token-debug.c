@@ -100,6 +100,13 @@
  * a signalling path allocates for this, and when every record is in use
  * the obligation is counted as untracked instead.
  *
+ * A scoped token (DMA_FENCE_TOKEN()) whose fence has the guarantee object
+ * takes its record without the tracker's lock, from a small per-CPU cache
+ * refilled in batches, and publishes it in a per-CPU slot; its signal ends
+ * the record without the lock too.  The record moves to the tracker's hash
+ * when the obligation leaves the token.  Records in the caches are counted
+ * in ``obligations_cached``: they are neither free nor live.
+ *
  * A record holds a reference to its fence, whose ops live in the driver's
  * module.  When any module goes away, the tracker first drops the
  * references of signalled promises (normally dropped by the watchdog
@@ -275,10 +282,14 @@ static const struct dma_fence_token_debug_ops *dft_ops;
 
 static void dft_guarantee_end(struct dma_fence *fence,
 			      struct dma_fence_token *tok);
+static bool dft_scoped(struct dma_fence_token *tok);
 static bool dft_guard(struct dma_fence_token *tok, struct dma_fence *fence,
 		      unsigned long ip);
 
 #define DFT_OB_HASH_BITS	10
+/* Per CPU: records kept ready for a begin, and slots that publish them. */
+#define DFT_OB_CPU_CACHE	8
+#define DFT_OB_CPU_SLOTS	16
 #define DFT_OB_STACK_DEPTH	16
 /* Bytes from a _THIS_IP_ to the return address of the call after it. */
 #define DFT_OB_CALLER_SLACK	256
@@ -331,6 +342,10 @@ static const char * const dft_ob_holder_name[] = {
  * @reported: the watchdog reported it; protected by dft_ob_lock
  * @guarded: the fence's guarantee debugobject is active (not while a
  *	scoped token holds the obligation); protected by dft_ob_lock
+ * @slot: the per-CPU slot that publishes the record of a scoped token
+ *	begun without the lock, NULL once it is in dft_ob_hash; changed under
+ *	dft_ob_lock or by the token's own end
+ * @hashed: in dft_ob_hash and dft_ob_live; protected by dft_ob_lock
  */
 struct dft_obligation {
 	struct hlist_node node;
@@ -351,7 +366,32 @@ struct dft_obligation {
 	bool cb_armed;
 	bool reported;
 	bool guarded;
+	struct dft_obligation **slot;
+	bool hashed;
 };
+
+/**
+ * struct dft_ob_cpu - the records of one CPU for begins without the lock
+ * @cache: free records taken from dft_ob_free in batches, under dft_ob_lock;
+ *	used with preemption off
+ * @ncache: records in @cache
+ * @slot: records of live scoped tokens begun on this CPU, published with
+ *	release semantics; readers walk them under dft_ob_lock, which keeps
+ *	an ended record from being reused meanwhile
+ */
+struct dft_ob_cpu {
+	struct dft_obligation *cache[DFT_OB_CPU_CACHE];
+	unsigned int ncache;
+	struct dft_obligation *slot[DFT_OB_CPU_SLOTS];
+};
+
+static DEFINE_PER_CPU(struct dft_ob_cpu, dft_ob_cpu);
+/*
+ * The per-CPU caches are used only where the pool is large for the number
+ * of CPUs: they hold at most a quarter of it, so that a full cache on
+ * every CPU cannot starve the other paths (nor does an offline CPU's).
+ */
+static bool dft_ob_fast;
 
 static DEFINE_SPINLOCK(dft_ob_lock);
 /* jiffies when a recorded obligation last ended: any progress at all. */
@@ -472,8 +512,11 @@ static void dft_ob_set_task(struct dft_obligation *ob)
 static void dft_ob_unlink(struct dft_obligation *ob)
 {
 	lockdep_assert_held(&dft_ob_lock);
+	if (!ob->hashed)
+		return;
 	hash_del(&ob->node);
 	list_del_init(&ob->link);
+	ob->hashed = false;
 	dft_ob_nr_live--;
 }
 
@@ -552,6 +595,149 @@ static noinline depot_stack_handle_t dft_ob_save_stack(unsigned long ip)
 	return stack_depot_save(entries + i, n, GFP_NOWAIT | __GFP_NOWARN);
 }
 
+/* Fill a record for token @tok, begun for @fence at @ip. */
+static void dft_ob_fill(struct dft_obligation *ob, struct dma_fence *fence,
+			struct dma_fence_token *tok, unsigned long ip)
+{
+	ob->tok = tok;
+	ob->since = jiffies;
+	ob->moved = ob->since;
+	ob->progress = NULL;
+	ob->created_at = ip;
+	ob->stack = 0;
+	ob->state = DFT_OB_MUST_SIGNAL;
+	ob->where = NULL;
+	ob->cb_armed = false;
+	ob->reported = false;
+	ob->guarded = tok->guarded;
+	ob->slot = NULL;
+	ob->hashed = false;
+	dft_ob_set_task(ob);
+	WRITE_ONCE(ob->fence, dma_fence_get(fence));
+	tok->record = ob;
+}
+
+/*
+ * The watchdog is pending while records are live: looked at first, which
+ * spares every begin the interrupt-off round trip of queueing.  A scan
+ * that is running reschedules itself for the records it sees; one that
+ * missed a new record finds the work not pending here.
+ */
+static void dft_watchdog_arm(void)
+{
+	if (!delayed_work_pending(&dft_watchdog))
+		queue_delayed_work(system_wq, &dft_watchdog,
+				   msecs_to_jiffies(READ_ONCE(watchdog_ms)));
+}
+
+/*
+ * Begin the record of a scoped token that has the guarantee object, which
+ * reports a second guarantee itself, without dft_ob_lock: a record from
+ * this CPU's cache (refilled in batches under the lock), published in one
+ * of this CPU's slots.  Only in task context: interrupts take the locked
+ * path, so nothing else on this CPU touches the cache meanwhile.  Returns
+ * false if there is no free slot or record: the caller takes the locked
+ * path.
+ */
+static bool dft_ob_begin_fast(struct dma_fence *fence, struct dma_fence_token *tok,
+			      unsigned long ip)
+{
+	struct dft_obligation *ob = NULL;
+	struct dft_ob_cpu *c;
+	unsigned long flags;
+	unsigned int i;
+
+	if (in_interrupt())
+		return false;
+	preempt_disable();
+	c = this_cpu_ptr(&dft_ob_cpu);
+	if (!c->ncache) {
+		spin_lock_irqsave(&dft_ob_lock, flags);
+		dft_ob_reap_ended();
+		while (c->ncache < DFT_OB_CPU_CACHE) {
+			ob = list_first_entry_or_null(&dft_ob_free,
+						      struct dft_obligation, link);
+			if (!ob)
+				break;
+			list_del_init(&ob->link);
+			c->cache[c->ncache++] = ob;
+		}
+		spin_unlock_irqrestore(&dft_ob_lock, flags);
+		ob = NULL;
+	}
+	for (i = 0; c->ncache && i < DFT_OB_CPU_SLOTS; i++) {
+		/* Only this CPU fills a slot; others only empty theirs. */
+		if (READ_ONCE(c->slot[i]))
+			continue;
+		ob = c->cache[--c->ncache];
+		dft_ob_fill(ob, fence, tok, ip);
+		ob->slot = &c->slot[i];
+		/* Filled before published: pairs with dft_ob_walk_slots(). */
+		smp_store_release(&c->slot[i], ob);
+		break;
+	}
+	preempt_enable();
+	if (!ob)
+		return false;
+	/*
+	 * The slot is written before the watchdog's pending bit is read: a
+	 * scan that cleared the bit and walked the slots before this store
+	 * is then seen not pending, and queued again.
+	 */
+	smp_mb();
+	dft_watchdog_arm();
+	return true;
+}
+
+/*
+ * Under dft_ob_lock: the record @ob of a token, published in a slot, moves
+ * to the hash, where the queue and ring paths look it up, because the
+ * obligation leaves the token.
+ */
+static void dft_ob_adopt(struct dft_obligation *ob)
+{
+	lockdep_assert_held(&dft_ob_lock);
+	if (ob->hashed || !ob->slot || !READ_ONCE(ob->fence))
+		return;
+	WRITE_ONCE(*ob->slot, NULL);
+	ob->slot = NULL;
+	list_add_tail(&ob->link, &dft_ob_live);
+	hash_add(dft_ob_hash, &ob->node, (unsigned long)ob->fence);
+	ob->hashed = true;
+	dft_ob_nr_live++;
+}
+
+/* Under dft_ob_lock: adopt the record of @tok for @fence, if it has one. */
+static void dft_ob_adopt_token(struct dma_fence_token *tok, struct dma_fence *fence)
+{
+	struct dft_obligation *ob = tok->record;
+
+	if (ob && ob->tok == tok && READ_ONCE(ob->fence) == fence)
+		dft_ob_adopt(ob);
+}
+
+/* What the record walks below call for each record. */
+typedef void (*dft_ob_fn)(struct dft_obligation *ob, void *arg);
+
+/* Under dft_ob_lock: call @fn for every record published in a slot. */
+static void dft_ob_walk_slots(dft_ob_fn fn, void *arg)
+{
+	struct dft_obligation *ob;
+	unsigned int cpu, i;
+
+	lockdep_assert_held(&dft_ob_lock);
+	for_each_possible_cpu(cpu) {
+		struct dft_ob_cpu *c = per_cpu_ptr(&dft_ob_cpu, cpu);
+
+		for (i = 0; i < DFT_OB_CPU_SLOTS; i++) {
+			/* Pairs with the publishing in dft_ob_begin_fast(). */
+			ob = smp_load_acquire(&c->slot[i]);
+			if (ob && READ_ONCE(ob->fence))
+				fn(ob, arg);
+		}
+	}
+}
+
 /*
  * A token was begun for @fence at @ip and a new guarantee starts: take a
  * record.  No stack yet: most tokens are signalled by the code that began
@@ -566,6 +752,13 @@ static void dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
 	bool second;
 
 	if (!READ_ONCE(dft_ob_ready) || dft_skips(DMA_FENCE_TOKEN_SKIP_RECORDS))
+		return;
+	/*
+	 * A scoped token with the guarantee object: debugobjects sees a second
+	 * guarantee, no lookup is needed.
+	 */
+	if (READ_ONCE(dft_ob_fast) && tok->guarded && dft_scoped(tok) &&
+	    dft_ob_begin_fast(fence, tok, ip))
 		return;
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
@@ -584,39 +777,29 @@ static void dft_ob_begin(struct dma_fence *fence, struct dma_fence_token *tok,
 		return;
 	}
 	ob = list_first_entry_or_null(&dft_ob_free, struct dft_obligation, link);
+	if (!ob && !in_interrupt()) {
+		/*
+		 * The pool is empty: take one this CPU keeps for scoped
+		 * tokens.  The lock keeps preemption off, and no interrupt
+		 * uses the cache.
+		 */
+		struct dft_ob_cpu *c = this_cpu_ptr(&dft_ob_cpu);
+
+		if (c->ncache)
+			ob = c->cache[--c->ncache];
+	}
 	if (!ob) {
 		spin_unlock_irqrestore(&dft_ob_lock, flags);
 		atomic_long_inc(&dft_ob_untracked);
 		return;
 	}
 	list_move_tail(&ob->link, &dft_ob_live);
-	WRITE_ONCE(ob->fence, dma_fence_get(fence));
-	ob->tok = tok;
-	ob->since = jiffies;
-	ob->moved = ob->since;
-	ob->progress = NULL;
-	ob->created_at = ip;
-	ob->stack = 0;
-	ob->state = DFT_OB_MUST_SIGNAL;
-	ob->where = NULL;
-	ob->cb_armed = false;
-	ob->reported = false;
-	ob->guarded = tok->guarded;
-	dft_ob_set_task(ob);
+	dft_ob_fill(ob, fence, tok, ip);
 	hash_add(dft_ob_hash, &ob->node, (unsigned long)fence);
+	ob->hashed = true;
 	dft_ob_nr_live++;
-	tok->record = ob;
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
-
-	/*
-	 * The watchdog is pending while records are live: looked at first,
-	 * which spares every begin the interrupt-off round trip of queueing.
-	 * A scan that is running reschedules itself for the records it sees;
-	 * one that missed this record finds the work not pending here.
-	 */
-	if (!delayed_work_pending(&dft_watchdog))
-		queue_delayed_work(system_wq, &dft_watchdog,
-				   msecs_to_jiffies(READ_ONCE(watchdog_ms)));
+	dft_watchdog_arm();
 }
 
 /* The obligation of @fence moved to @state on queue or ring @where. */
@@ -657,10 +840,11 @@ void dma_fence_token_debug_handover(struct dma_fence_token *tok,
 
 	/* From here on a path that cannot see a free owes the signal. */
 	dft_guard(tok, fence, ip);
-	if (!READ_ONCE(dft_ob_nr_live))
+	if (!READ_ONCE(dft_ob_nr_live) && !tok->record)
 		return;
 	/* One walk per obligation: the first hand-over names the submitter. */
 	spin_lock_irqsave(&dft_ob_lock, flags);
+	dft_ob_adopt_token(tok, fence);
 	ob = dft_ob_find(fence);
 	if (ob)
 		ob->guarded = true;
@@ -693,6 +877,11 @@ static bool dft_ob_end_token(struct dma_fence_token *tok,
 	if (!ob || READ_ONCE(ob->tok) != tok ||
 	    READ_ONCE(ob->state) != DFT_OB_MUST_SIGNAL || !dft_ob_claim(ob, fence))
 		return false;
+	if (ob->slot) {
+		/* Published in a slot, not hashed: the slot empties. */
+		WRITE_ONCE(*ob->slot, NULL);
+		ob->slot = NULL;
+	}
 	WRITE_ONCE(dft_ob_progress_at, jiffies);
 	llist_add(&ob->ended, &dft_ob_ended);
 	dma_fence_put(fence);
@@ -735,18 +924,33 @@ const unsigned long *dma_fence_token_debug_any_progress(void)
  * The token that holds the obligation of @fence in the must-signal state,
  * or NULL.  For the free fixups: the memory being freed is still valid.
  */
+struct dft_ob_token_match {
+	struct dma_fence *fence;
+	struct dma_fence_token *tok;
+};
+
+static void dft_ob_token_match(struct dft_obligation *ob, void *arg)
+{
+	struct dft_ob_token_match *m = arg;
+
+	if (READ_ONCE(ob->fence) == m->fence && ob->state == DFT_OB_MUST_SIGNAL)
+		m->tok = ob->tok;
+}
+
 static struct dma_fence_token *dft_ob_token(struct dma_fence *fence)
 {
-	struct dma_fence_token *tok = NULL;
+	struct dft_ob_token_match m = { .fence = fence };
 	struct dft_obligation *ob;
 	unsigned long flags;
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
 	ob = dft_ob_find(fence);
 	if (ob && ob->state == DFT_OB_MUST_SIGNAL)
-		tok = ob->tok;
+		m.tok = ob->tok;
+	else
+		dft_ob_walk_slots(dft_ob_token_match, &m);
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
-	return tok;
+	return m.tok;
 }
 
 /*
@@ -825,15 +1029,17 @@ static void dft_ob_promise_signalled(struct dma_fence *fence,
  * @fence was promised.  Returns false if it has no record: then nobody
  * watches the promise and the caller ends its guarantee.
  */
-static bool dft_ob_promise(struct dma_fence *fence, unsigned long ip)
+static bool dft_ob_promise(struct dma_fence_token *tok, struct dma_fence *fence,
+			   unsigned long ip)
 {
 	depot_stack_handle_t stack = 0;
 	struct dft_obligation *ob;
 	unsigned long flags;
 
-	if (READ_ONCE(dft_ob_nr_live))
+	if (READ_ONCE(dft_ob_nr_live) || tok->record)
 		stack = dft_ob_save_stack(ip);
 	spin_lock_irqsave(&dft_ob_lock, flags);
+	dft_ob_adopt_token(tok, fence);
 	ob = dft_ob_find(fence);
 	if (ob && !ob->cb_armed) {
 		if (!ob->stack)
@@ -867,11 +1073,17 @@ void dma_fence_token_debug_count_ring(bool timeout)
 	atomic_long_inc(timeout ? &dft_ring_timeouts : &dft_ring_closes);
 }
 
+static void dft_ob_count(struct dft_obligation *ob, void *arg)
+{
+	(*(u64 *)arg)++;
+}
+
 /* Fill the record and watchdog counters of @stats. */
 static void dft_ob_stats(struct dma_fence_token_stats *stats)
 {
 	struct dft_obligation *ob;
 	unsigned long flags;
+	unsigned int cpu;
 
 	stats->promises_kept = atomic_long_read(&dft_promises_kept);
 	stats->promises_untracked = atomic_long_read(&dft_promises_untracked);
@@ -881,10 +1093,13 @@ static void dft_ob_stats(struct dma_fence_token_stats *stats)
 	stats->watchdog_reports = atomic_long_read(&dft_watchdog_reports);
 	stats->untracked = atomic_long_read(&dft_ob_untracked);
 	stats->obligations_records = dft_ob_pool ? obligations : 0;
+	for_each_possible_cpu(cpu)
+		stats->obligations_cached += READ_ONCE(per_cpu_ptr(&dft_ob_cpu, cpu)->ncache);
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
 	dft_ob_reap_ended();
 	stats->obligations_live = dft_ob_nr_live;
+	dft_ob_walk_slots(dft_ob_count, &stats->obligations_live);
 	list_for_each_entry(ob, &dft_ob_live, link)
 		if (ob->cb_armed)
 			stats->promises_pending++;
@@ -984,14 +1199,57 @@ static unsigned long dft_ob_due(const struct dft_obligation *ob,
 	return start + limit;
 }
 
+/* What the watchdog looks for in the records, under dft_ob_lock. */
+struct dft_ob_due_arg {
+	unsigned long limit;
+	struct dft_obligation *due;
+	unsigned long next;
+	bool pending;
+};
+
+/* The first record past the limit and not reported yet. */
+static void dft_ob_find_due(struct dft_obligation *ob, void *arg)
+{
+	struct dft_ob_due_arg *d = arg;
+
+	if (d->due || ob->reported || dft_ob_signalled(ob) ||
+	    time_before(jiffies, dft_ob_due(ob, d->limit)))
+		return;
+	d->due = ob;
+}
+
+/* When the oldest record not reported yet is due. */
+static void dft_ob_next_due(struct dft_obligation *ob, void *arg)
+{
+	struct dft_ob_due_arg *d = arg;
+
+	if (ob->reported || dft_ob_signalled(ob))
+		return;
+	if (!d->pending || time_before(dft_ob_due(ob, d->limit), d->next))
+		d->next = dft_ob_due(ob, d->limit);
+	d->pending = true;
+}
+
+/* Under dft_ob_lock: @fn for every live record, hashed or in a slot. */
+static void dft_ob_walk(dft_ob_fn fn, void *arg)
+{
+	struct dft_obligation *ob;
+
+	lockdep_assert_held(&dft_ob_lock);
+	list_for_each_entry(ob, &dft_ob_live, link)
+		fn(ob, arg);
+	dft_ob_walk_slots(fn, arg);
+}
+
 /* Returns the number of obligations newly reported. */
 static unsigned int dft_watchdog_scan(void)
 {
 	unsigned long limit = msecs_to_jiffies(READ_ONCE(watchdog_ms));
-	unsigned long flags, next = 0;
-	struct dft_obligation *ob, snap;
-	unsigned int age, reported = 0;
-	bool pending;
+	struct dft_ob_due_arg d = { .limit = limit };
+	unsigned int age = 0, reported = 0;
+	char where[32];
+	struct dft_obligation snap;
+	unsigned long flags;
 
 	dft_ob_reap_signalled();
 	for (;;) {
@@ -999,41 +1257,41 @@ static unsigned int dft_watchdog_scan(void)
 
 		spin_lock_irqsave(&dft_ob_lock, flags);
 		dft_ob_reap_ended();
-		list_for_each_entry(ob, &dft_ob_live, link) {
-			if (ob->reported || dft_ob_signalled(ob) ||
-			    time_before(jiffies, dft_ob_due(ob, limit)))
-				continue;
-			snap = *ob;
-			snap.fence = dft_ob_fence_get(ob);
-			if (!snap.fence)
-				continue;
-			ob->reported = true;
-			age = dft_ob_age_ms(ob);
-			found = true;
-			break;
+		d.due = NULL;
+		dft_ob_walk(dft_ob_find_due, &d);
+		if (d.due) {
+			snap = *d.due;
+			snap.fence = dft_ob_fence_get(d.due);
+			/*
+			 * The queue's or ring's name may go with it once the
+			 * lock is dropped: the report prints a copy.
+			 */
+			if (snap.where) {
+				strscpy(where, snap.where, sizeof(where));
+				snap.where = where;
+			}
+			/* Claimed meanwhile: signalled, nothing to report. */
+			d.due->reported = true;
+			age = dft_ob_age_ms(d.due);
+			found = snap.fence;
 		}
 		spin_unlock_irqrestore(&dft_ob_lock, flags);
-		if (!found)
+		if (!d.due)
 			break;
+		if (!found)
+			continue;
 		dft_ob_report(&snap, age);
 		dma_fence_put(snap.fence);
 		reported++;
 	}
 
 	/* Sleep until the oldest record not reported yet is due. */
-	pending = false;
 	spin_lock_irqsave(&dft_ob_lock, flags);
-	list_for_each_entry(ob, &dft_ob_live, link) {
-		if (ob->reported || dft_ob_signalled(ob))
-			continue;
-		if (!pending || time_before(dft_ob_due(ob, limit), next))
-			next = dft_ob_due(ob, limit);
-		pending = true;
-	}
+	dft_ob_walk(dft_ob_next_due, &d);
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
-	if (pending)
+	if (d.pending)
 		mod_delayed_work(system_wq, &dft_watchdog,
-				 time_after(next, jiffies) ? next - jiffies : 1);
+				 time_after(d.next, jiffies) ? d.next - jiffies : 1);
 	return reported;
 }
 
@@ -1076,6 +1334,35 @@ unsigned int dma_fence_token_debug_watchdog_ms(void)
 	return READ_ONCE(watchdog_ms);
 }
 
+static void dft_ob_show(struct dft_obligation *ob, void *arg)
+{
+	struct dma_fence *fence = READ_ONCE(ob->fence);
+	struct seq_file *m = arg;
+	unsigned long *entries;
+	unsigned int i, n;
+
+	/* A fence claimed meanwhile is freed after a grace period. */
+	if (dft_ob_signalled(ob))
+		return;
+	seq_printf(m, "fence=%s:%s context=%llu seqno=%llu state=%s",
+		   fence->ops->get_driver_name(fence),
+		   fence->ops->get_timeline_name(fence),
+		   fence->context, fence->seqno,
+		   dft_ob_state_name[ob->state]);
+	if (ob->where)
+		seq_printf(m, " %s=%s",
+			   ob->state == DFT_OB_ON_RING ? "ring" : "wq",
+			   ob->where);
+	seq_printf(m, " holder=%s task=%s/%d age_ms=%u%s\n",
+		   dft_ob_holder_name[ob->state], ob->comm, ob->pid,
+		   dft_ob_age_ms(ob), ob->reported ? " reported" : "");
+	n = ob->stack ? stack_depot_fetch(ob->stack, &entries) : 0;
+	if (!n || entries[0] != ob->created_at)
+		seq_printf(m, "\t%pS\n", (void *)ob->created_at);
+	for (i = 0; i < n; i++)
+		seq_printf(m, "\t%pS\n", (void *)entries[i]);
+}
+
 /**
  * dma_fence_token_obligations_show - print the live obligations
  * @m: seq_file to print to
@@ -1088,43 +1375,15 @@ unsigned int dma_fence_token_debug_watchdog_ms(void)
  */
 int dma_fence_token_obligations_show(struct seq_file *m, void *unused)
 {
-	struct dft_obligation *ob;
 	unsigned long flags;
 
 	spin_lock_irqsave(&dft_ob_lock, flags);
 	dft_ob_reap_ended();
-	list_for_each_entry(ob, &dft_ob_live, link) {
-		struct dma_fence *fence = READ_ONCE(ob->fence);
-		unsigned long *entries;
-		unsigned int i, n;
-
-		/* A fence claimed meanwhile is freed after a grace period. */
-		if (dft_ob_signalled(ob))
-			continue;
-		seq_printf(m, "fence=%s:%s context=%llu seqno=%llu state=%s",
-			   fence->ops->get_driver_name(fence),
-			   fence->ops->get_timeline_name(fence),
-			   fence->context, fence->seqno,
-			   dft_ob_state_name[ob->state]);
-		if (ob->where)
-			seq_printf(m, " %s=%s",
-				   ob->state == DFT_OB_ON_RING ? "ring" : "wq",
-				   ob->where);
-		seq_printf(m, " holder=%s task=%s/%d age_ms=%u%s\n",
-			   dft_ob_holder_name[ob->state], ob->comm, ob->pid,
-			   dft_ob_age_ms(ob), ob->reported ? " reported" : "");
-		n = ob->stack ? stack_depot_fetch(ob->stack, &entries) : 0;
-		if (!n || entries[0] != ob->created_at)
-			seq_printf(m, "\t%pS\n", (void *)ob->created_at);
-		for (i = 0; i < n; i++)
-			seq_printf(m, "\t%pS\n", (void *)entries[i]);
-	}
+	dft_ob_walk(dft_ob_show, m);
 	spin_unlock_irqrestore(&dft_ob_lock, flags);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(dma_fence_token_obligations_show);
-
-static bool dft_scoped(struct dma_fence_token *tok);
 
 /*
  * An inactive object may be left tracked when its memory is heap memory
@@ -1523,7 +1782,7 @@ void dma_fence_token_debug_promise(struct dma_fence_token *tok,
 				   struct dma_fence *fence, unsigned long ip)
 {
 	dft_guard(tok, fence, ip);
-	if (!dft_ob_promise(fence, ip))
+	if (!dft_ob_promise(tok, fence, ip))
 		dft_guarantee_end(fence, NULL);
 }
 
@@ -1577,6 +1836,7 @@ static int dft_ob_init(void)
 		INIT_HLIST_NODE(&dft_ob_pool[i].node);
 		list_add_tail(&dft_ob_pool[i].link, &dft_ob_free);
 	}
+	dft_ob_fast = obligations >= 4 * num_possible_cpus() * DFT_OB_CPU_CACHE;
 	register_module_notifier(&dft_ob_module_nb);
 	WRITE_ONCE(dft_ob_ready, true);
 	return 0;
@@ -1688,7 +1948,8 @@ static int dft_ob_module_notify(struct notifier_block *nb,
 static void dft_ob_exit(void)
 {
 	struct dma_fence *fence;
-	unsigned long ip;
+	unsigned long flags, ip;
+	u64 n;
 
 	WRITE_ONCE(dft_ob_ready, false);
 	unregister_module_notifier(&dft_ob_module_nb);
@@ -1698,6 +1959,12 @@ static void dft_ob_exit(void)
 		dft_ob_drop(fence);
 		dma_fence_put(fence);
 	}
+	/* A scoped token cannot outlive its users: nothing is left here. */
+	spin_lock_irqsave(&dft_ob_lock, flags);
+	n = 0;
+	dft_ob_walk_slots(dft_ob_count, &n);
+	spin_unlock_irqrestore(&dft_ob_lock, flags);
+	WARN_ON_ONCE(n);
 	dft_ob_reap_signalled();
 	kvfree(dft_ob_pool);
 	dft_ob_pool = NULL;

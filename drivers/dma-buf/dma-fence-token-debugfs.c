@@ -54,6 +54,7 @@ int dma_fence_token_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "watchdog_reports %llu\n", s.watchdog_reports);
 	seq_printf(m, "obligations_live %llu\n", s.obligations_live);
 	seq_printf(m, "obligations_records %llu\n", s.obligations_records);
+	seq_printf(m, "obligations_cached %llu\n", s.obligations_cached);
 	seq_printf(m, "untracked %llu\n", s.untracked);
 	seq_printf(m, "watchdog_ms %u\n", dma_fence_token_debug_watchdog_ms());
 	return 0;

@@ -122,6 +122,8 @@ enum dft_ob_state {
  * @watchdog_reports: obligations the watchdog reported as hung or broken
  * @obligations_live: obligations with a record (see the debugfs DOC section)
  * @obligations_records: size of the preallocated record pool
+ * @obligations_cached: records kept ready in per-CPU caches, neither free
+ *	nor live
  * @untracked: obligations begun while every record was in use
  *
  * For the debugfs file ``stats`` and the KUnit suites; all zero without
@@ -141,6 +143,7 @@ struct dma_fence_token_stats {
 	u64 watchdog_reports;
 	u64 obligations_live;
 	u64 obligations_records;
+	u64 obligations_cached;
 	u64 untracked;
 };
 

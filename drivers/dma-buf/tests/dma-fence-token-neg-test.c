@@ -822,6 +822,36 @@ static void dft_neg_hung_obligation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 }
 
+/*
+ * Misuse: a scoped token held past the watchdog limit.  Its record was
+ * taken without the tracker's lock and sits in a per-CPU slot: the
+ * watchdog finds it there, reports it once, and the token still signals.
+ */
+static void dft_neg_hung_scoped(struct kunit *test)
+{
+	struct dft_neg *n = test->priv;
+	struct dma_fence_token_stats now;
+	unsigned int old;
+
+	dft_need_tracker(test);
+	{
+		DMA_FENCE_TOKEN(tok);
+
+		dma_fence_token_begin(&tok, dft_f(test));
+		old = dma_fence_token_set_watchdog_ms(0);
+		dma_fence_token_watchdog_check();
+		dma_fence_token_set_watchdog_ms(old);
+		dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_HUNG);
+		KUNIT_EXPECT_EQ(test, dma_fence_token_watchdog_check(), 0);
+		dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
+	}
+	dma_fence_token_get_stats(&now);
+	KUNIT_EXPECT_EQ(test, now.watchdog_reports, n->before.watchdog_reports + 1);
+	KUNIT_EXPECT_EQ(test, now.obligations_live, n->before.obligations_live);
+	dft_expect_fence(test, 1);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
 /* Signalling workqueue misuse: each runs one misuse in a run callback. */
 
 enum dft_neg_wq_misuse {
@@ -1367,6 +1397,7 @@ static struct kunit_case dft_neg_cases[] = {
 	KUNIT_CASE(dft_neg_wrong_fence),
 	KUNIT_CASE(dft_neg_broken_promise),
 	KUNIT_CASE(dft_neg_hung_obligation),
+	KUNIT_CASE(dft_neg_hung_scoped),
 	KUNIT_CASE(dft_neg_second_guarantee_scoped),
 	{}
 };
