@@ -54,6 +54,12 @@ void __dma_fence_token_settle(struct dma_fence_token *tok,
 			      struct dma_fence_token_proof proof,
 			      struct dma_fence *fence);
 
+/* Hardware rings attach to the queue that runs their timeout. */
+int __dma_fence_token_wq_attach(struct dma_fence_token_wq *q,
+				struct dma_fence_token_wq_user *user);
+void __dma_fence_token_wq_detach(struct dma_fence_token_wq *q,
+				 struct dma_fence_token_wq_user *user);
+
 /*
  * A transfer makes the caller's fence depend on the items of a signalling
  * queue: tell lockdep, so that a lock the caller holds and an item takes

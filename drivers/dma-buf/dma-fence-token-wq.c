@@ -49,8 +49,10 @@
  *   workqueue annotations report it.  dma_fence_token_wq_fini() flushes,
  *   so it may not be called from a signalling section either.
  * - Teardown never leaves a fence unsignalled: items that have not started
- *   when dma_fence_token_wq_fini() runs are cancelled and their fences
- *   signalled with -ECANCELED; items that have started finish.  A transfer
+ *   when dma_fence_token_wq_fini() runs are cancelled: their fences get
+ *   -ECANCELED and their run callbacks still run, told so by
+ *   dma_fence_token_wq_item_cancelled(), to free what the items own; items
+ *   that have started finish.  A transfer
  *   to a queue that is being torn down is refused with -ESHUTDOWN and the
  *   fence is signalled with -ECANCELED.
  * - A transfer takes no lock of its own: it checks under RCU that the
@@ -83,6 +85,7 @@ int __dma_fence_token_wq_init(struct dma_fence_token_wq *q, const char *name,
 
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->held);
+	INIT_LIST_HEAD(&q->users);
 	q->dead = false;
 	q->name = name;
 	q->progress_at = jiffies;
@@ -91,24 +94,40 @@ int __dma_fence_token_wq_init(struct dma_fence_token_wq *q, const char *name,
 }
 EXPORT_SYMBOL_GPL(__dma_fence_token_wq_init);
 
-/* Discharge the fence of a held item that teardown cancels. */
-static void dft_work_cancel_held(struct dma_fence_token_wq_item *work)
+/*
+ * Teardown cancels @work: its fence gets -ECANCELED now (a callback that
+ * signals with 0 keeps it) and its callback learns it.
+ */
+static void dft_work_mark_cancelled(struct dma_fence_token_wq_item *work)
 {
-	struct dma_fence_token tok = {};
-	struct dma_fence_token_proof proof;
+	struct dma_fence *fence = work->fence;
+	unsigned long flags;
 
-	__dma_fence_token_resume(&tok, work->fence, _THIS_IP_, false);
-	proof = dma_fence_token_signal(&tok, -ECANCELED);
-	dma_fence_token_proof_end(proof, work->fence);
-	dma_fence_put(work->fence);
+	work->cancelled = true;
+	spin_lock_irqsave(fence->lock, flags);
+	if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		dma_fence_set_error(fence, -ECANCELED);
+	spin_unlock_irqrestore(fence->lock, flags);
 }
 
-/* Run callback of an item that starts after teardown began. */
-static struct dma_fence_token_proof dft_work_cancelled(struct dma_fence_token_wq_item *work,
-						       struct dma_fence_token *tok)
-	__releases(tok)
+/*
+ * A held item that teardown cancels: its callback runs here, cancelled,
+ * so that the driver frees what it owns; @work may be gone afterwards.
+ */
+static void dft_work_cancel_held(struct dma_fence_token_wq_item *work)
 {
-	return dma_fence_token_signal(tok, -ECANCELED);
+	struct dma_fence *fence = work->fence;
+	struct dma_fence_token_proof proof;
+	struct dma_fence_token tok = {};
+
+	dft_work_mark_cancelled(work);
+	dma_fence_token_debug_move(fence, DFT_OB_RUNNING, work->queue->name, NULL);
+	clear_bit(0, &work->busy);
+	__dma_fence_token_resume(&tok, fence, _THIS_IP_, false);
+	proof = work->run(work, &tok);
+	__release(&tok);	/* discharged by the callback, checked below */
+	__dma_fence_token_settle(&tok, proof, fence);
+	dma_fence_put(fence);
 }
 
 /**
@@ -152,11 +171,72 @@ void dma_fence_token_wq_fini(struct dma_fence_token_wq *q)
 		dft_work_cancel_held(work);
 	}
 
+	/* Rings still using the queue (a driver bug): they stop using it. */
+	spin_lock_irq(&q->lock);
+	while (!list_empty(&q->users)) {
+		struct dma_fence_token_wq_user *user =
+			list_first_entry(&q->users, struct dma_fence_token_wq_user, link);
+
+		list_del_init(&user->link);
+		spin_unlock_irq(&q->lock);
+		user->gone(user);
+		spin_lock_irq(&q->lock);
+	}
+	spin_unlock_irq(&q->lock);
+
 	/* Items that have not started see @dead: they only signal. */
 	destroy_workqueue(q->wq);
 	q->wq = NULL;
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_wq_fini);
+
+/**
+ * dma_fence_token_wq_flush - wait for the items queued so far
+ * @q: signalling queue
+ *
+ * Waits until every item queued on @q before the call has finished
+ * running; held items that were not released yet are not waited for.  The
+ * queue keeps accepting items.
+ *
+ * Context: process context, may sleep; never from a signalling section
+ * (it waits for fence signalling work).
+ */
+void dma_fence_token_wq_flush(struct dma_fence_token_wq *q)
+{
+	struct workqueue_struct *wq = READ_ONCE(q->wq);
+
+	if (!wq)
+		return;
+	__dma_fence_token_might_wait();
+	lock_map_acquire(&q->map);
+	lock_map_release(&q->map);
+	flush_workqueue(wq);
+}
+EXPORT_SYMBOL_GPL(dma_fence_token_wq_flush);
+
+/* A ring attaches itself to the queue that runs its timeout. */
+int __dma_fence_token_wq_attach(struct dma_fence_token_wq *q,
+				struct dma_fence_token_wq_user *user)
+{
+	int ret = 0;
+
+	spin_lock_irq(&q->lock);
+	if (q->dead || !q->wq)
+		ret = -ESHUTDOWN;
+	else
+		list_add_tail(&user->link, &q->users);
+	spin_unlock_irq(&q->lock);
+	return ret;
+}
+
+/* The ring is torn down first, as it should be. */
+void __dma_fence_token_wq_detach(struct dma_fence_token_wq *q,
+				 struct dma_fence_token_wq_user *user)
+{
+	spin_lock_irq(&q->lock);
+	list_del_init(&user->link);
+	spin_unlock_irq(&q->lock);
+}
 
 static void dft_work_fn(struct work_struct *base)
 {
@@ -171,7 +251,9 @@ static void dft_work_fn(struct work_struct *base)
 
 	/* Teardown began before this item started: cancel it. */
 	if (unlikely(READ_ONCE(q->dead)))
-		run = dft_work_cancelled;
+		dft_work_mark_cancelled(work);
+	/* Started: the callback may transfer the item again. */
+	clear_bit(0, &work->busy);
 
 	/* begin_signalling -> queue map -> run -> release -> end */
 	cookie = dma_fence_begin_signalling();
@@ -205,6 +287,8 @@ void dma_fence_token_wq_item_init(struct dma_fence_token_wq_item *work,
 	work->fence = NULL;
 	work->run = run;
 	work->held = false;
+	work->cancelled = false;
+	work->busy = 0;
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_wq_item_init);
 
@@ -237,13 +321,18 @@ static int dft_queue_work(struct dma_fence_token *tok,
 	wq = READ_ONCE(q->wq);
 	if (READ_ONCE(q->dead) || !wq) {
 		ret = -ESHUTDOWN;
-	} else if (WARN_ON_ONCE(work_pending(&work->base) ||
-				(held && !list_empty(&work->link)))) {
+	} else if (WARN_ON_ONCE(test_and_set_bit(0, &work->busy))) {
+		/*
+		 * Transferred and its callback not started: queued, or held
+		 * on this queue or another.  The bit, set by one transfer
+		 * only, also keeps two racing transfers apart.
+		 */
 		ret = -EBUSY;
 	} else {
 		work->queue = q;
 		work->fence = dma_fence_get(fence);
 		work->held = held;
+		work->cancelled = false;
 		/*
 		 * A held item waits for its dependencies, which are not this
 		 * queue's progress: it is overdue only when no tracked fence

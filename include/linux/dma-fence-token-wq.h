@@ -22,11 +22,13 @@
  * @dead: set by dma_fence_token_wq_fini(): no item is accepted after it,
  *	and items that have not started are cancelled; read under RCU by
  *	transfers, written under @lock
- * @name: the name given at init (a string literal)
+ * @name: the name given at init, kept by pointer
  * @progress_at: jiffies when an item last finished running (for the
  *	tracker's watchdog); written by the worker, read locklessly
  * @map: lockdep map that stands for "a fence depends on an item of this
  *	queue"; one lockdep class per init call site
+ * @users: the hardware rings whose timeout runs on this queue (struct
+ *	dma_fence_token_wq_user); protected by @lock
  *
  * Created with dma_fence_token_wq_init() and torn down with
  * dma_fence_token_wq_fini().  There is no way to hand the library a
@@ -43,6 +45,20 @@ struct dma_fence_token_wq {
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map map;
 #endif
+	struct list_head users;
+};
+
+/**
+ * struct dma_fence_token_wq_user - a user of a queue that must hear of its end
+ * @link: entry in &dma_fence_token_wq.users
+ * @gone: called by dma_fence_token_wq_fini() before the workqueue is
+ *	destroyed, in process context: stop queueing work on it
+ *
+ * Embedded by the library's hardware rings; not for drivers.
+ */
+struct dma_fence_token_wq_user {
+	struct list_head link;
+	void (*gone)(struct dma_fence_token_wq_user *user);
 };
 
 /* Flags of dma_fence_token_wq_init(). */
@@ -62,6 +78,14 @@ struct dma_fence_token_wq_item;
  * does not touch @work again, so the callback may free it.  Annotate the
  * definition with __releases(tok) so that sparse checks every return path.
  *
+ * An item that dma_fence_token_wq_fini() cancels still reaches its
+ * callback, so that the driver can free what the item owns (its job, a
+ * ring reservation): dma_fence_token_wq_item_cancelled() is then true, the
+ * fence already carries -ECANCELED, and the callback should only release
+ * its resources and signal @tok (the fence keeps -ECANCELED unless the
+ * callback passes another error).  A cancelled held item's callback runs
+ * in the context of dma_fence_token_wq_fini(), any other on the worker.
+ *
  * Return: the proof from discharging @tok.
  */
 typedef struct dma_fence_token_proof (*dma_fence_token_wq_fn)(struct dma_fence_token_wq_item *work,
@@ -77,6 +101,9 @@ typedef struct dma_fence_token_proof (*dma_fence_token_wq_fn)(struct dma_fence_t
  * @run: callback, see &typedef dma_fence_token_wq_fn
  * @held: transferred with dma_fence_token_wq_queue_held() and not yet
  *	released; protected by the queue's lock
+ * @cancelled: teardown cancelled the item, see
+ *	dma_fence_token_wq_item_cancelled()
+ * @busy: bit 0 set by a transfer, cleared when the callback starts
  *
  * Embed it in the driver's job and initialise it once with
  * dma_fence_token_wq_item_init().  An item may be queued again once its
@@ -89,7 +116,22 @@ struct dma_fence_token_wq_item {
 	struct dma_fence *fence;
 	dma_fence_token_wq_fn run;
 	bool held;
+	bool cancelled;
+	unsigned long busy;
 };
+
+/**
+ * dma_fence_token_wq_item_cancelled - was the item cancelled by teardown?
+ * @work: item whose run callback is running
+ *
+ * Context: the item's run callback.
+ * Return: true if dma_fence_token_wq_fini() cancelled the item: its
+ * callback should free what it owns and signal the token, not run the job.
+ */
+static inline bool dma_fence_token_wq_item_cancelled(const struct dma_fence_token_wq_item *work)
+{
+	return work->cancelled;
+}
 
 int __dma_fence_token_wq_init(struct dma_fence_token_wq *q, const char *name,
 			      unsigned int flags, struct lock_class_key *key);
@@ -97,8 +139,10 @@ int __dma_fence_token_wq_init(struct dma_fence_token_wq *q, const char *name,
 /**
  * dma_fence_token_wq_init - create a signalling workqueue
  * @q: queue to initialise
- * @name: name of the queue: a string literal, shown by ps and in lockdep
- *	reports
+ * @name: name of the queue, shown by ps and in lockdep reports; kept by
+ *	pointer: a string literal, or a buffer in the driver's engine
+ *	structure that outlives the queue (queues initialised at one call
+ *	site share a lockdep class whatever their names)
  * @flags: 0 or %DMA_FENCE_TOKEN_WQ_ORDERED
  *
  * Allocates a WQ_MEM_RECLAIM workqueue (its rescuer thread guarantees
@@ -112,10 +156,11 @@ int __dma_fence_token_wq_init(struct dma_fence_token_wq *q, const char *name,
 ({									\
 	static struct lock_class_key __dft_wq_key;			\
 									\
-	__dma_fence_token_wq_init((q), "" name "", (flags), &__dft_wq_key); \
+	__dma_fence_token_wq_init((q), (name), (flags), &__dft_wq_key);	\
 })
 
 void dma_fence_token_wq_fini(struct dma_fence_token_wq *q);
+void dma_fence_token_wq_flush(struct dma_fence_token_wq *q);
 void dma_fence_token_wq_item_init(struct dma_fence_token_wq_item *work,
 				  dma_fence_token_wq_fn run);
 int __must_check dma_fence_token_wq_queue(struct dma_fence_token *tok,

@@ -1369,6 +1369,51 @@ static void dft_neg_second_guarantee_scoped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 }
 
+/* Run callback of dft_neg_wq_busy: signals, cancelled or not. */
+static struct dma_fence_token_proof dft_neg_busy_run(struct dma_fence_token_wq_item *work,
+						     struct dma_fence_token *tok)
+	__releases(tok)
+{
+	return dma_fence_token_signal(tok, 0);
+}
+
+/*
+ * Misuse (audit 15): an item still held on its queue is transferred again,
+ * not held, for another fence.  The second transfer is refused (-EBUSY,
+ * its fence cancelled) instead of overwriting the held item; teardown then
+ * cancels the held item once: both fences end signalled exactly once.
+ */
+static void dft_neg_wq_busy(struct kunit *test)
+{
+	struct dma_fence_token_wq_item *work;
+	struct dma_fence_token_proof proof;
+	struct dma_fence_token_wq q;
+	struct dma_fence_token tok;
+	struct mock_fence *other;
+
+	work = kunit_kzalloc(test, sizeof(*work), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, work);
+	other = mock_fence_alloc(dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	dma_fence_token_wq_item_init(work, dft_neg_busy_run);
+	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&q, "dft-neg-busy", 0), 0);
+
+	dma_fence_token_begin(&tok, dft_f(test));
+	KUNIT_EXPECT_EQ(test, dma_fence_token_wq_queue_held(&tok, &q, work, &proof), 0);
+	dma_fence_token_proof_end(proof, dft_f(test));
+	dma_fence_token_begin(&tok, &other->base);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_wq_queue(&tok, &q, work, &proof), -EBUSY);
+	dma_fence_token_proof_end(proof, &other->base);
+	KUNIT_EXPECT_EQ(test, atomic_read(&other->signalled), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&other->base), -ECANCELED);
+
+	dma_fence_token_wq_fini(&q);
+	dft_expect_fence(test, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&other->signalled), 1);
+	mock_fence_put(other);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
 static struct kunit_case dft_neg_cases[] = {
 	KUNIT_CASE(dft_neg_control_abba),
 	KUNIT_CASE(dft_neg_gfp_kernel),
@@ -1421,6 +1466,7 @@ static struct kunit_case dft_neg_wq_cases[] = {
 	KUNIT_CASE(dft_neg_wq_wrong_task),
 	KUNIT_CASE(dft_neg_wq_flush_in_section),
 	KUNIT_CASE(dft_neg_wq_cancel_sync_in_section),
+	KUNIT_CASE(dft_neg_wq_busy),
 	{}
 };
 

@@ -25,7 +25,9 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
  * @hops: transfers left before the job signals
  * @error: status to signal with
  * @hold_ms: the callback stays busy this long (without sleeping)
- * @ran: the callback ran
+ * @ran: the callback ran the job
+ * @cancelled: the callback ran for an item that teardown cancelled, and
+ *	would have freed what the job owns
  * @refused: a transfer onward was refused
  */
 struct wq_job {
@@ -36,6 +38,7 @@ struct wq_job {
 	int error;
 	unsigned int hold_ms;
 	bool ran;
+	bool cancelled;
 	bool refused;
 };
 
@@ -46,6 +49,11 @@ static struct dma_fence_token_proof wq_job_run(struct dma_fence_token_wq_item *w
 	struct wq_job *job = container_of(work, struct wq_job, work);
 	struct dma_fence_token_proof proof;
 
+	if (dma_fence_token_wq_item_cancelled(work)) {
+		/* The fence carries -ECANCELED already: 0 keeps it. */
+		WRITE_ONCE(job->cancelled, true);
+		return dma_fence_token_signal(tok, 0);
+	}
 	WRITE_ONCE(job->ran, true);
 	if (job->hold_ms) {
 		unsigned long until = jiffies + msecs_to_jiffies(job->hold_ms);
@@ -327,7 +335,9 @@ static void wq_concurrent(struct kunit *test)
 /*
  * Scenario: the ordered queue is torn down while its first item is still
  * busy (500 ms) and the rest wait behind it.  The running item finishes;
- * the others are cancelled.  Every fence ends signalled exactly once; a transfer to
+ * the others are cancelled, and each one's callback is told so (audit 6:
+ * before, a cancelled item never reached the driver, which leaked what
+ * the job owned).  Every fence ends signalled exactly once; a transfer to
  * the dead queue is refused and its fence signalled with -ECANCELED.
  */
 static void wq_teardown(struct kunit *test)
@@ -352,9 +362,12 @@ static void wq_teardown(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, atomic_read(&jobs[i]->fence->signalled), 1);
 		if (jobs[i]->ran) {
 			KUNIT_EXPECT_EQ(test, status, 1);
+			KUNIT_EXPECT_FALSE(test, jobs[i]->cancelled);
 			ran++;
 		} else {
+			/* Its callback saw the cancel: the job could free itself. */
 			KUNIT_EXPECT_EQ(test, status, -ECANCELED);
+			KUNIT_EXPECT_TRUE(test, jobs[i]->cancelled);
 			cancelled++;
 		}
 		wq_job_free(jobs[i]);
@@ -406,6 +419,7 @@ static void wq_held(struct kunit *test)
 	dma_fence_token_wq_fini(&t->q[1]);
 	wq_expect_signalled(test, never, -ECANCELED);
 	KUNIT_EXPECT_FALSE(test, never->ran);
+	KUNIT_EXPECT_TRUE(test, never->cancelled);
 	/* Released after teardown cancelled it: nothing happens. */
 	KUNIT_EXPECT_FALSE(test, dma_fence_token_wq_item_release(&never->work));
 	KUNIT_EXPECT_FALSE(test, never->ran);

@@ -276,10 +276,13 @@ static struct dma_fence_token_proof simgpu_job_run(struct dma_fence_token_wq_ite
 	engine->busy_until = job->end;
 	spin_unlock_irq(&engine->hw_lock);
 
-	if (dead)
+	if (dead || dma_fence_token_wq_item_cancelled(work)) {
+		/* The job's slot goes back; after the ring's fini, nothing does. */
+		dma_fence_token_ring_unreserve(&engine->ring, 1);
 		proof = dma_fence_token_signal(tok, -ECANCELED);
-	else if (!dma_fence_token_ring_push(tok, &engine->ring, &proof))
+	} else if (!dma_fence_token_ring_push(tok, &engine->ring, &proof)) {
 		simgpu_engine_start(engine, job);
+	}
 	simgpu_job_dispatched(job);
 	return proof;
 }
