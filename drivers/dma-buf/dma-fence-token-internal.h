@@ -54,6 +54,11 @@ void __dma_fence_token_settle(struct dma_fence_token *tok,
 			      struct dma_fence_token_proof proof,
 			      struct dma_fence *fence);
 
+/* dma_fence_token_signal() for a caller that holds the fence's lock. */
+struct dma_fence_token_proof __dma_fence_token_signal_locked(struct dma_fence_token *tok,
+							     int error)
+	__releases(tok);
+
 /* Hardware rings attach to the queue that runs their timeout. */
 int __dma_fence_token_wq_attach(struct dma_fence_token_wq *q,
 				struct dma_fence_token_wq_user *user);
@@ -94,6 +99,19 @@ static inline int __dma_fence_token_refuse(struct dma_fence_token *tok,
 	} else {
 		*proof = dma_fence_token_signal(tok, -ECANCELED);
 	}
+	return ret;
+}
+
+/*
+ * As __dma_fence_token_refuse() for a caller that holds the fence's lock.
+ */
+static inline int __dma_fence_token_refuse_locked(struct dma_fence_token *tok,
+						  struct dma_fence *fence,
+						  struct dma_fence_token_proof *proof,
+						  int ret)
+	__releases(tok)
+{
+	*proof = __dma_fence_token_signal_locked(tok, -ECANCELED);
 	return ret;
 }
 

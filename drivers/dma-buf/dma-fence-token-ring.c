@@ -4,6 +4,7 @@
  * close, completion batches and core dump allocations.
  */
 
+#include <linux/debug_locks.h>
 #include <linux/dma-fence-token-ring.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -55,11 +56,63 @@
  *   itself; dma_fence_token_ring_fini() closes it with -ECANCELED for every
  *   fence, stops the timeout and frees the slots.  A completion racing
  *   either on another CPU finds an empty ring.
+ *
+ * What a driver must know:
+ *
+ * - Seqno order.  Each fence handed to a ring must come after the previous
+ *   one as dma_fence_is_later() sees it: 32-bit seqnos may wrap unless the
+ *   fence ops set use_64bit_seqno.  Assign the seqno and transfer under one
+ *   driver lock; where some jobs reach the ring from a signalling work item
+ *   and others directly from the submitter, either transfer all of an
+ *   engine's jobs from one ordered queue, or let a job go directly only
+ *   while none of the engine's jobs is still queued.
+ * - References.  The ring takes a reference to each fence it accepts and
+ *   drops it after signalling the fence (completion, timeout, close, fini),
+ *   outside its lock; that may be the last one, so a fence's release may
+ *   run there, in any context the completion runs in.
+ * - Reservations.  A transfer uses its reserved slot whether the ring
+ *   accepts or refuses it; give back with dma_fence_token_ring_unreserve()
+ *   only slots for which no transfer was attempted.  After fini there is
+ *   nothing left to give back.
+ * - Completions.  Report them with dma_fence_token_ring_complete().  A ring
+ *   fence signalled another way (dma_fence_token_signal_opportunistic() from
+ *   a polling wait) stays on the ring until the next completion or timeout
+ *   takes it off as progress; it never counts as a hang.
+ * - The timeout handler runs on the ring's signalling queue, in process
+ *   context with interrupts on and no lock of the library held; it calls
+ *   &dma_fence_token_ring_ops.timedout with the ring still open.  If the
+ *   hung fence is still the oldest after the callback, the library closes
+ *   the ring; if the interrupt won the race meanwhile, the ring stays open
+ *   and the timeout starts again.  A driver that resets the engine in the
+ *   callback closes the ring itself first (dma_fence_token_ring_close()),
+ *   and may then reopen it.
+ * - Reopening.  A close signals the ring's fences in batches, dropping the
+ *   lock in between; until it is done, dma_fence_token_ring_reopen()
+ *   returns -EBUSY (retry later, at the next submission for example).
+ *   Reopening an open ring does nothing and does not push its timeout
+ *   back.
+ * - Fence callbacks.  Every fence of a ring is signalled under the ring's
+ *   lock, so its callbacks run with that lock held: a ring function called
+ *   from one of them for the same ring would spin for ever.  It is reported
+ *   once and refused instead (-EDEADLK; a transfer's fence is cancelled)
+ *   when the ring itself signals, and with lockdep whoever signals (an
+ *   opportunistic signal); a production kernel spins in that last case.
+ *   Hand such work to a signalling work item.
+ * - Naming.  @name is kept by pointer: a string literal, or a buffer in the
+ *   driver's engine structure that outlives the ring (simgpu names its
+ *   rings "simgpu-<file>-e<engine>" that way).  Rings initialised at one
+ *   call site share a lockdep class, whatever their names.
+ * - State.  dma_fence_token_ring_closed() and dma_fence_token_ring_pending()
+ *   read the ring's state without its lock; dma_fence_token_wq_flush()
+ *   waits for a queue's work without tearing it down.
+ * - Teardown order.  Tear the ring down before its queue: a queue torn down
+ *   under a ring is reported, and the ring is then closed for good.
  */
 
 #define DFT_RING_BATCH	32
 
 static void dft_ring_timeout_fn(struct work_struct *work);
+static void dft_ring_queue_gone(struct dma_fence_token_wq_user *user);
 
 /* Backend of dma_fence_token_ring_init(), with the call site's lock class. */
 int __dma_fence_token_ring_init(struct dma_fence_token_ring *ring, const char *name,
@@ -81,6 +134,10 @@ int __dma_fence_token_ring_init(struct dma_fence_token_ring *ring, const char *n
 	ring->count = 0;
 	ring->reserved = 0;
 	ring->last_seqno = 0;
+	ring->has_last = false;
+	ring->closing = 0;
+	ring->dying = false;
+	ring->signalling_cpu = -1;
 	ring->closed = false;
 	ring->timeout = timeout;
 	ring->progress_at = jiffies;
@@ -91,6 +148,13 @@ int __dma_fence_token_ring_init(struct dma_fence_token_ring *ring, const char *n
 	ring->ops = ops;
 	ring->wq = wq;
 	INIT_DELAYED_WORK(&ring->timeout_work, dft_ring_timeout_fn);
+	INIT_LIST_HEAD(&ring->wq_user.link);
+	ring->wq_user.gone = dft_ring_queue_gone;
+	if (__dma_fence_token_wq_attach(wq, &ring->wq_user)) {
+		kfree(ring->slots);
+		ring->slots = NULL;
+		return -EINVAL;
+	}
 	return 0;
 }
 EXPORT_SYMBOL_GPL(__dma_fence_token_ring_init);
@@ -100,6 +164,66 @@ struct dft_ring_batch {
 	struct dma_fence *fence[DFT_RING_BATCH];
 	unsigned int n;
 };
+
+/*
+ * Is seqno @a after @b?  As dma_fence_is_later() compares two fences of
+ * @ops: 32-bit seqnos wrap unless the ops say they are 64-bit.
+ */
+static bool dft_seqno_after(const struct dma_fence_ops *ops, u64 a, u64 b)
+{
+	if (ops->use_64bit_seqno)
+		return a > b;
+	return (s32)(lower_32_bits(a) - lower_32_bits(b)) > 0;
+}
+
+/*
+ * A ring function called from a callback of one of the ring's fences,
+ * which runs under the ring's lock on this CPU: taking the lock again
+ * would spin for ever.  Reported once, and refused.
+ */
+static bool dft_ring_reentered(struct dma_fence_token_ring *ring)
+{
+	bool reentered;
+
+	/*
+	 * Only a CPU that holds the lock with interrupts off sets it.  A ring
+	 * fence signalled by someone else (an opportunistic signal) runs its
+	 * callbacks under the ring's lock too: lockdep knows who holds it, as
+	 * long as it is on (off, it claims every lock is held).
+	 */
+	preempt_disable();
+	reentered = READ_ONCE(ring->signalling_cpu) == smp_processor_id() ||
+		    (IS_ENABLED(CONFIG_LOCKDEP) && debug_locks &&
+		     lockdep_is_held(&ring->lock));
+	preempt_enable();
+	return WARN_ONCE(reentered,
+			 "dma_fence_token_ring %s: ring function called from a callback of one of its fences\n",
+			 ring->name);
+}
+
+/* Signal a fence of the ring, lock held, marking the CPU for its callbacks. */
+static void dft_ring_signal_locked(struct dma_fence_token_ring *ring,
+				   struct dma_fence *fence, int error, ktime_t now)
+{
+	lockdep_assert_held(&ring->lock);
+	if (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		return;
+	if (error)
+		dma_fence_set_error(fence, error);
+	WRITE_ONCE(ring->signalling_cpu, smp_processor_id());
+	dma_fence_signal_timestamp_locked(fence, now);
+	WRITE_ONCE(ring->signalling_cpu, -1);
+}
+
+/*
+ * A signalling section for a ring function, like a token's: none with
+ * interrupts off, where an irq-safe lock of the caller may be held and
+ * kernels without a preempt count cannot tell.
+ */
+static bool dft_ring_section_begin(void)
+{
+	return irqs_disabled() || dma_fence_begin_signalling();
+}
 
 static void dft_ring_batch_release(struct dft_ring_batch *b)
 {
@@ -125,11 +249,7 @@ static void dft_ring_pop_locked(struct dma_fence_token_ring *ring,
 	ring->slots[ring->head] = NULL;
 	ring->head = (ring->head + 1) % ring->capacity;
 	ring->count--;
-	if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags)) {
-		if (error)
-			dma_fence_set_error(fence, error);
-		dma_fence_signal_timestamp_locked(fence, now);
-	}
+	dft_ring_signal_locked(ring, fence, error, now);
 	b->fence[b->n++] = fence;
 }
 
@@ -153,15 +273,22 @@ static unsigned int dft_ring_close_locked(struct dma_fence_token_ring *ring,
 		dma_fence_token_debug_count_ring(false);
 	}
 	cancel_delayed_work(&ring->timeout_work);
+	ring->closing++;
 	while (ring->count) {
 		dft_ring_pop_locked(ring, &b, total ? rest : first, now);
 		total++;
-		if (b.n == DFT_RING_BATCH) {
+		if (b.n == DFT_RING_BATCH && ring->count) {
 			spin_unlock_irqrestore(&ring->lock, *flags);
 			dft_ring_batch_release(&b);
 			spin_lock_irqsave(&ring->lock, *flags);
 		}
 	}
+	/*
+	 * Every fence it took is signalled: a reopen from here on cannot
+	 * have a new fence cancelled by this close.  (Whoever waited for the
+	 * last fence and reopens at once finds the close done.)
+	 */
+	ring->closing--;
 	spin_unlock_irqrestore(&ring->lock, *flags);
 	dft_ring_batch_release(&b);
 	spin_lock_irqsave(&ring->lock, *flags);
@@ -169,50 +296,83 @@ static unsigned int dft_ring_close_locked(struct dma_fence_token_ring *ring,
 	return total;
 }
 
+/*
+ * Pop the fences at the head that were signalled past the ring (an
+ * opportunistic signal): they are progress, not a hang.  Returns how many.
+ */
+static unsigned int dft_ring_pop_done_locked(struct dma_fence_token_ring *ring,
+					     struct dft_ring_batch *b)
+{
+	unsigned int n = 0;
+
+	lockdep_assert_held(&ring->lock);
+	while (b->n < DFT_RING_BATCH && ring->count &&
+	       test_bit(DMA_FENCE_FLAG_SIGNALED_BIT,
+			&ring->slots[ring->head]->flags)) {
+		dft_ring_pop_locked(ring, b, 0, 0);
+		n++;
+	}
+	return n;
+}
+
 static void dft_ring_timeout_fn(struct work_struct *work)
 {
 	struct dma_fence_token_ring *ring =
 		container_of(to_delayed_work(work), struct dma_fence_token_ring,
 			     timeout_work);
+	struct dft_ring_batch b = { .n = 0 };
+	unsigned long flags, deadline, closes;
+	struct dma_fence_token_wq *q = ring->wq;
 	struct dma_fence *hung = NULL;
-	unsigned long flags, deadline;
 	bool cookie;
 
 	/* A signalling path on the ring's queue, like a work item. */
-	cookie = dma_fence_begin_signalling();
-	lock_acquire_shared(&ring->wq->map, 0, 0, NULL, _THIS_IP_);
+	cookie = dft_ring_section_begin();
+	lock_acquire_shared(&q->map, 0, 0, NULL, _THIS_IP_);
 	spin_lock_irqsave(&ring->lock, flags);
+	if (dft_ring_pop_done_locked(ring, &b))
+		WRITE_ONCE(ring->progress_at, jiffies);
 	if (!ring->count || ring->closed)
 		goto unlock;
 	deadline = ring->progress_at + ring->timeout;
 	if (time_before(jiffies, deadline)) {
 		/* Progress since the work was armed: push it forward. */
-		queue_delayed_work(ring->wq->wq, &ring->timeout_work,
+		queue_delayed_work(q->wq, &ring->timeout_work,
 				   deadline - jiffies);
 		goto unlock;
 	}
 	hung = ring->slots[ring->head];
 	dma_fence_get(hung);
+	closes = ring->closes;
 	spin_unlock_irqrestore(&ring->lock, flags);
+	dft_ring_batch_release(&b);
 
 	if (ring->ops && ring->ops->timedout)
 		ring->ops->timedout(ring, hung);
 
 	spin_lock_irqsave(&ring->lock, flags);
-	if (ring->count && ring->slots[ring->head] == hung && !ring->closed) {
+	if (ring->closes != closes) {
+		/* The driver closed the ring itself (and maybe reopened it). */
+		ring->timeouts++;
+		dma_fence_token_debug_count_ring(true);
+		trace_dma_fence_token_timeout(ring->name, hung);
+	} else if (ring->count && ring->slots[ring->head] == hung &&
+		   !test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &hung->flags) &&
+		   !ring->closed) {
 		ring->timeouts++;
 		dma_fence_token_debug_count_ring(true);
 		trace_dma_fence_token_timeout(ring->name, hung);
 		dft_ring_close_locked(ring, -ETIMEDOUT, -ECANCELED, &flags);
 	} else if (ring->count && !ring->closed) {
-		/* The interrupt won while the driver's handler ran. */
-		queue_delayed_work(ring->wq->wq, &ring->timeout_work,
+		/* The hardware completed it while the driver's handler ran. */
+		queue_delayed_work(q->wq, &ring->timeout_work,
 				   ring->timeout);
 	}
 unlock:
 	spin_unlock_irqrestore(&ring->lock, flags);
+	dft_ring_batch_release(&b);
 	dma_fence_put(hung);
-	lock_map_release(&ring->wq->map);
+	lock_map_release(&q->map);
 	dma_fence_end_signalling(cookie);
 }
 
@@ -225,15 +385,18 @@ unlock:
  * uses one reserved slot and cannot fail for lack of room.  Give back what
  * is not used with dma_fence_token_ring_unreserve().
  *
- * Context: any context.
+ * Context: any context, but not a callback of one of the ring's fences.
  * Return: 0, -ENOSPC if the ring is full (retry after completions),
- * -ESHUTDOWN if it is closed.
+ * -ESHUTDOWN if it is closed, -EDEADLK (and a warning) from a callback of
+ * one of its fences.
  */
 int dma_fence_token_ring_reserve(struct dma_fence_token_ring *ring, unsigned int n)
 {
 	unsigned long flags;
 	int ret = 0;
 
+	if (dft_ring_reentered(ring))
+		return -EDEADLK;
 	spin_lock_irqsave(&ring->lock, flags);
 	if (ring->closed || !ring->slots)
 		ret = -ESHUTDOWN;
@@ -251,14 +414,21 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_reserve);
  * @ring: the ring
  * @n: number of unused reserved slots
  *
- * Context: any context.
+ * A transfer uses its reserved slot whatever it returns: give back only
+ * slots for which no transfer was attempted.  After
+ * dma_fence_token_ring_fini() there is nothing to give back, and this does
+ * nothing.
+ *
+ * Context: any context, but not a callback of one of the ring's fences.
  */
 void dma_fence_token_ring_unreserve(struct dma_fence_token_ring *ring, unsigned int n)
 {
 	unsigned long flags;
 
+	if (dft_ring_reentered(ring))
+		return;
 	spin_lock_irqsave(&ring->lock, flags);
-	if (!WARN_ON_ONCE(n > ring->reserved))
+	if (ring->slots && !WARN_ON_ONCE(n > ring->reserved))
 		ring->reserved -= n;
 	spin_unlock_irqrestore(&ring->lock, flags);
 }
@@ -271,13 +441,28 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_unreserve);
  * @proof: receives the proof for the fence, in every case
  *
  * Discharges @tok: the fence joins @ring after every fence already on it
- * and the ring's timeout guarantees its signal.  Uses one reserved slot.
+ * and the ring's timeout guarantees its signal.  The ring holds a reference
+ * to the fence from here until it signals it (a completion, the timeout, a
+ * close or fini).
  *
- * Context: any context, including hard interrupts; does not allocate.
- * Return: 0; -ESHUTDOWN if @ring is closed; -EINVAL (with a warning) if
- * the ring has no timeout, if no slot was reserved, if the fence does not
- * use the ring's lock or if its seqno is not after the ring's last one.
- * On error the fence has been signalled with -ECANCELED.
+ * Seqno order: each fence's seqno must come after the previous one's, as
+ * dma_fence_is_later() compares them (32-bit seqnos may wrap unless the
+ * fence ops set use_64bit_seqno).  Where transfers come from several
+ * contexts (some from the submitter, some from signalling work items),
+ * take one driver lock around seqno assignment and transfer, or transfer
+ * all of an engine's fences from one ordered signalling queue.
+ *
+ * Uses one reserved slot whether the transfer is accepted or refused: do
+ * not unreserve it afterwards.
+ *
+ * Context: any context, including hard interrupts, but not a callback of
+ * one of the ring's fences; does not allocate.
+ * Return: 0; -ESHUTDOWN if @ring is closed, torn down or its queue is gone;
+ * -EINVAL (with a warning) if the ring has no timeout, if no slot was
+ * reserved, if the fence does not use the ring's lock or if its seqno is
+ * not after the ring's last one; -EDEADLK (with a warning) from a callback
+ * of one of the ring's fences.  On error the fence has been signalled with
+ * -ECANCELED.
  */
 int dma_fence_token_ring_push(struct dma_fence_token *tok,
 			      struct dma_fence_token_ring *ring,
@@ -285,39 +470,66 @@ int dma_fence_token_ring_push(struct dma_fence_token *tok,
 	__releases(tok)
 {
 	struct dma_fence *fence = dma_fence_token_fence(tok);
+	struct dma_fence_token_wq *q = NULL;
 	unsigned long flags;
+	bool had_slot;
 	int ret = 0;
 
-	if (!fence)
+	if (!fence) {
+		/* Not live (the tracker reported it): the slot is used too. */
+		if (!dft_ring_reentered(ring)) {
+			spin_lock_irqsave(&ring->lock, flags);
+			if (ring->reserved)
+				ring->reserved--;
+			spin_unlock_irqrestore(&ring->lock, flags);
+		}
 		return __dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
+	}
+	if (dft_ring_reentered(ring)) {
+		/*
+		 * This CPU holds the ring's lock, the fence's too if it is its.
+		 * The transfer uses its reservation all the same.
+		 */
+		if (ring->reserved)
+			ring->reserved--;
+		if (fence->lock == &ring->lock)
+			return __dma_fence_token_refuse_locked(tok, fence, proof,
+							       -EDEADLK);
+		return __dma_fence_token_refuse(tok, fence, proof, -EDEADLK);
+	}
 
 	dma_fence_token_debug_handover(tok, fence, _RET_IP_);
 	spin_lock_irqsave(&ring->lock, flags);
+	/* Accepted or refused, the transfer uses its reservation. */
+	had_slot = ring->reserved;
+	if (had_slot)
+		ring->reserved--;
 	if (!ring->timeout || ring->timeout >= MAX_SCHEDULE_TIMEOUT) {
 		ret = -EINVAL;
-	} else if (ring->closed || !ring->slots) {
+	} else if (ring->closed || !ring->slots || !ring->wq) {
+		/* A torn down queue was reported when it went. */
 		ret = -ESHUTDOWN;
-		if (ring->reserved)
-			ring->reserved--;
-	} else if (WARN_ON_ONCE(!ring->reserved ||
-				fence->lock != &ring->lock ||
-				(ring->last_seqno && fence->seqno <= ring->last_seqno))) {
+	} else if (WARN_ON_ONCE(!had_slot || fence->lock != &ring->lock ||
+				(ring->has_last &&
+				 !dft_seqno_after(fence->ops, fence->seqno,
+						  ring->last_seqno)))) {
 		ret = -EINVAL;
 	} else {
 		unsigned int tail = (ring->head + ring->count) % ring->capacity;
 
-		ring->reserved--;
 		ring->slots[tail] = dma_fence_get(fence);
 		dma_fence_token_debug_move(fence, DFT_OB_ON_RING, ring->name,
 					   &ring->progress_at);
 		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_HARDWARE,
 					       ring->name);
 		ring->last_seqno = fence->seqno;
+		ring->has_last = true;
 		if (!ring->count++) {
 			WRITE_ONCE(ring->progress_at, jiffies);
 			queue_delayed_work(ring->wq->wq, &ring->timeout_work,
 					   ring->timeout);
 		}
+		q = ring->wq;
 	}
 	spin_unlock_irqrestore(&ring->lock, flags);
 
@@ -334,7 +546,7 @@ int dma_fence_token_ring_push(struct dma_fence_token *tok,
 		return __dma_fence_token_refuse(tok, fence, proof, ret);
 
 	/* The fence now depends on the ring's timeout work. */
-	__dma_fence_token_depend_on_queue(ring->wq);
+	__dma_fence_token_depend_on_queue(q);
 	*proof = __dma_fence_token_transfer(tok, DMA_FENCE_TOKEN_PATH_HARDWARE);
 	return 0;
 }
@@ -350,8 +562,13 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_push);
  * and one lock round trip per batch of 32.  @error is set on the fence
  * @seqno before it is signalled.  Fences the timeout or a close already
  * signalled are skipped: a late or duplicate completion does nothing.
+ * Fences right after @seqno that were already signalled past the ring
+ * (dma_fence_token_signal_opportunistic()) are taken off too: they count as
+ * progress, for the timeout as well.  Report ring completions here rather
+ * than with an opportunistic signal, which the ring only notices later.
  *
- * Context: any context, including hard interrupts.
+ * Context: any context, including hard interrupts, but not a callback of
+ * one of the ring's fences.
  * Return: the number of fences taken off the ring.
  */
 unsigned int dma_fence_token_ring_complete(struct dma_fence_token_ring *ring,
@@ -363,15 +580,20 @@ unsigned int dma_fence_token_ring_complete(struct dma_fence_token_ring *ring,
 	unsigned long flags;
 	bool cookie, more;
 
+	if (dft_ring_reentered(ring))
+		return 0;
 	error = __dma_fence_token_error(error);
-	cookie = dma_fence_begin_signalling();
+	cookie = dft_ring_section_begin();
 	do {
 		spin_lock_irqsave(&ring->lock, flags);
-		while (b.n < DFT_RING_BATCH && ring->count &&
-		       ring->slots[ring->head]->seqno <= seqno) {
-			u64 this = ring->slots[ring->head]->seqno;
+		while (b.n < DFT_RING_BATCH && ring->count) {
+			struct dma_fence *head = ring->slots[ring->head];
 
-			dft_ring_pop_locked(ring, &b, this == seqno ? error : 0, now);
+			if (dft_seqno_after(head->ops, head->seqno, seqno) &&
+			    !test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &head->flags))
+				break;
+			dft_ring_pop_locked(ring, &b,
+					    head->seqno == seqno ? error : 0, now);
 		}
 		more = b.n == DFT_RING_BATCH;
 		if (b.n) {
@@ -396,9 +618,11 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_complete);
  * @error: negative errno for the oldest pending fence; the others get
  *	-ECANCELED
  *
- * Later transfers are refused until dma_fence_token_ring_reopen().
+ * Later transfers are refused until dma_fence_token_ring_reopen().  May be
+ * called from the &dma_fence_token_ring_ops.timedout callback.
  *
- * Context: any context, including hard interrupts.
+ * Context: any context, including hard interrupts, but not a callback of
+ * one of the ring's fences.
  * Return: the number of fences signalled.
  */
 unsigned int dma_fence_token_ring_close(struct dma_fence_token_ring *ring, int error)
@@ -407,8 +631,10 @@ unsigned int dma_fence_token_ring_close(struct dma_fence_token_ring *ring, int e
 	unsigned int n;
 	bool cookie;
 
+	if (dft_ring_reentered(ring))
+		return 0;
 	error = __dma_fence_token_error(error);
-	cookie = dma_fence_begin_signalling();
+	cookie = dft_ring_section_begin();
 	spin_lock_irqsave(&ring->lock, flags);
 	n = dft_ring_close_locked(ring, error ? error : -ECANCELED, -ECANCELED,
 				  &flags);
@@ -420,19 +646,33 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_close);
 
 /**
  * dma_fence_token_ring_reopen - accept transfers again after a reset
- * @ring: a closed ring, now empty
+ * @ring: a closed ring
  *
- * Context: any context.
- * Return: 0, or -ESHUTDOWN after dma_fence_token_ring_fini().
+ * A close signals the ring's fences in batches and drops the lock between
+ * them: until the close has signalled every fence it took, the ring cannot
+ * be reopened (-EBUSY; reset the engine and retry once the close returned,
+ * for example at the next submission).  Reopening a ring that is open does
+ * nothing, and in particular does not push its timeout back.
+ *
+ * Context: any context, but not a callback of one of the ring's fences.
+ * Return: 0, -EBUSY while a close is signalling the ring's fences,
+ * -ESHUTDOWN once dma_fence_token_ring_fini() began or the ring's queue is
+ * gone, -EDEADLK (and a warning) from a callback of one of its fences.
  */
 int dma_fence_token_ring_reopen(struct dma_fence_token_ring *ring)
 {
 	unsigned long flags;
 	int ret = 0;
 
+	if (dft_ring_reentered(ring))
+		return -EDEADLK;
 	spin_lock_irqsave(&ring->lock, flags);
-	if (!ring->slots) {
+	if (!ring->slots || ring->dying || !ring->wq) {
 		ret = -ESHUTDOWN;
+	} else if (!ring->closed) {
+		ret = 0;
+	} else if (ring->closing || ring->count) {
+		ret = -EBUSY;
 	} else {
 		ring->closed = false;
 		WRITE_ONCE(ring->progress_at, jiffies);
@@ -454,6 +694,7 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_reopen);
  */
 void dma_fence_token_ring_fini(struct dma_fence_token_ring *ring)
 {
+	struct dma_fence_token_wq *q;
 	struct dma_fence **slots;
 	unsigned long flags;
 
@@ -462,6 +703,13 @@ void dma_fence_token_ring_fini(struct dma_fence_token_ring *ring)
 	/* Waits for the timeout handler, a fence signalling path. */
 	__dma_fence_token_might_wait();
 
+	/* No reopen from here: nothing can arm the timeout again. */
+	spin_lock_irqsave(&ring->lock, flags);
+	ring->dying = true;
+	q = ring->wq;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	if (q)
+		__dma_fence_token_wq_detach(q, &ring->wq_user);
 	dma_fence_token_ring_close(ring, -ECANCELED);
 	cancel_delayed_work_sync(&ring->timeout_work);
 	/* A timeout handler that ran meanwhile found the ring closed. */
@@ -473,6 +721,29 @@ void dma_fence_token_ring_fini(struct dma_fence_token_ring *ring)
 	kfree(slots);
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_ring_fini);
+
+/*
+ * The ring's queue is torn down while the ring still uses it, which its
+ * init forbids: report it, close the ring for good and make sure its
+ * timeout is neither queued nor running before the queue goes.
+ */
+static void dft_ring_queue_gone(struct dma_fence_token_wq_user *user)
+{
+	struct dma_fence_token_ring *ring =
+		container_of(user, struct dma_fence_token_ring, wq_user);
+	unsigned long flags;
+
+	WARN_ONCE(1, "dma_fence_token_ring %s: its queue %s was torn down before it\n",
+		  ring->name, ring->wq->name);
+	spin_lock_irqsave(&ring->lock, flags);
+	ring->dying = true;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	dma_fence_token_ring_close(ring, -ECANCELED);
+	cancel_delayed_work_sync(&ring->timeout_work);
+	spin_lock_irqsave(&ring->lock, flags);
+	ring->wq = NULL;
+	spin_unlock_irqrestore(&ring->lock, flags);
+}
 
 /**
  * dma_fence_token_ring_dump_alloc - allocate memory for a core dump on a signalling path

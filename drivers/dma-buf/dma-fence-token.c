@@ -254,6 +254,23 @@ static inline void dft_section_prime(void)
 }
 #endif
 
+/* Signal @fence with @error, its lock held by the caller. */
+static void dft_signal_fence_locked(struct dma_fence *fence, int error)
+{
+	if (!fence)
+		return;
+	lockdep_assert_held(fence->lock);
+	if (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		return;
+	error = __dma_fence_token_error(error);
+	if (error)
+		dma_fence_set_error(fence, error);
+	if (tracepoint_enabled(dma_fence_token_discharge))
+		__dma_fence_token_trace_discharge(fence, DMA_FENCE_TOKEN_PATH_SIGNAL,
+						  fence->error);
+	dma_fence_signal_locked(fence);
+}
+
 #if DMA_FENCE_TOKEN_CHECKED
 /* For the benchmark: dma_fence_token_set_skip(). */
 static bool dft_skip_section;
@@ -394,16 +411,18 @@ void __dma_fence_token_begin(struct dma_fence_token *tok,
 }
 EXPORT_SYMBOL_GPL(__dma_fence_token_begin);
 
-/* Backend of dma_fence_token_signal() when something checks tokens. */
-struct dma_fence_token_proof __dma_fence_token_signal(struct dma_fence_token *tok,
-						      int error)
+static struct dma_fence_token_proof dft_signal(struct dma_fence_token *tok,
+					       int error, bool locked)
 {
 	struct dma_fence *fence = tok->fence;
 
 	if (!dma_fence_token_debug_discharge(tok, DMA_FENCE_TOKEN_PATH_SIGNAL))
 		return __dma_fence_token_proof_make(fence);
 	/* Signal inside the section: the callbacks are signalling code. */
-	__dma_fence_token_signal_body(fence, error);
+	if (locked)
+		dft_signal_fence_locked(fence, error);
+	else
+		__dma_fence_token_signal_body(fence, error);
 	/* The tracker's bookkeeping after it: lockdep has less to check. */
 	dft_section_close(tok);
 	if (fence)
@@ -411,7 +430,26 @@ struct dma_fence_token_proof __dma_fence_token_signal(struct dma_fence_token *to
 	dma_fence_token_debug_put(fence);
 	return __dma_fence_token_proof_make(fence);
 }
+
+/* Backend of dma_fence_token_signal() when something checks tokens. */
+struct dma_fence_token_proof __dma_fence_token_signal(struct dma_fence_token *tok,
+						      int error)
+{
+	return dft_signal(tok, error, false);
+}
 EXPORT_SYMBOL_GPL(__dma_fence_token_signal);
+
+/*
+ * dma_fence_token_signal() for a caller that holds the fence's lock: a
+ * ring refusing a transfer from a callback of one of its own fences.
+ */
+struct dma_fence_token_proof __dma_fence_token_signal_locked(struct dma_fence_token *tok,
+							     int error)
+	__releases(tok)
+{
+	__release(tok);
+	return dft_signal(tok, error, true);
+}
 
 /*
  * Discharge @tok without signalling: a promise, or a transfer that hands
@@ -541,6 +579,15 @@ void __dma_fence_token_resume(struct dma_fence_token *tok,
 {
 	__acquire(tok);
 	tok->fence = fence;
+}
+
+struct dma_fence_token_proof __dma_fence_token_signal_locked(struct dma_fence_token *tok,
+							     int error)
+	__releases(tok)
+{
+	__release(tok);
+	dft_signal_fence_locked(tok->fence, error);
+	return __dma_fence_token_proof_make(tok->fence);
 }
 
 void __dma_fence_token_settle(struct dma_fence_token *tok,

@@ -16,11 +16,19 @@ struct dma_fence_token_ring;
 
 /**
  * struct dma_fence_token_ring_ops - driver callbacks of a hardware ring
- * @timedout: called on the ring's signalling queue when the oldest fence
- *	made no progress for the ring's timeout, before the ring is closed.
- *	A fence signalling path: no GFP_KERNEL, no dma_resv lock, no fence
- *	wait.  Typically captures a device core dump with
- *	dma_fence_token_ring_dump_alloc() and starts a reset.  May be %NULL.
+ * @timedout: called when the oldest fence @hung made no progress for the
+ *	ring's timeout, with the ring still open.  Runs in process context
+ *	on the ring's signalling queue, no lock of the library held,
+ *	interrupts on; it is a fence signalling path: no GFP_KERNEL, no
+ *	dma_resv lock, no fence wait.  Typically captures a device core dump
+ *	with dma_fence_token_ring_dump_alloc().  After it returns, the ring
+ *	is closed (@hung gets -ETIMEDOUT, every later fence -ECANCELED) if
+ *	@hung is still the oldest fence on the ring; if the hardware
+ *	completed it meanwhile (the interrupt won the race) the ring stays
+ *	open and the timeout starts again.  A driver that resets the engine
+ *	here, which loses whatever the engine ran, closes the ring itself
+ *	with dma_fence_token_ring_close() before the reset; it may then
+ *	reopen it, and the library does not close it again.  May be %NULL.
  */
 struct dma_fence_token_ring_ops {
 	void (*timedout)(struct dma_fence_token_ring *ring, struct dma_fence *hung);
@@ -35,7 +43,15 @@ struct dma_fence_token_ring_ops {
  * @head: index of the oldest pending fence
  * @count: number of pending fences
  * @reserved: slots reserved by dma_fence_token_ring_reserve() and not yet used
- * @last_seqno: seqno of the newest fence handed to the ring
+ * @last_seqno: seqno of the newest fence handed to the ring, valid if
+ *	@has_last
+ * @has_last: a fence was handed to the ring since init
+ * @closing: closes that are signalling the ring's fences, with the lock
+ *	dropped between batches; the ring cannot be reopened meanwhile
+ * @dying: dma_fence_token_ring_fini() began; the ring never reopens
+ * @signalling_cpu: CPU that signals a fence of the ring under its lock,
+ *	running the fence's callbacks, or -1: a ring function called from
+ *	such a callback is refused instead of spinning on the lock
  * @progress_at: jiffies of the last completion, or when the ring got busy
  * @closed: the ring refuses new fences until dma_fence_token_ring_reopen()
  * @timeout: jiffies without progress after which the oldest fence is hung;
@@ -45,7 +61,9 @@ struct dma_fence_token_ring_ops {
  * @dump_failures: core dump allocations that failed
  * @name: name used in reports
  * @ops: driver callbacks
- * @wq: signalling queue that runs the timeout handler
+ * @wq: signalling queue that runs the timeout handler; NULL once that
+ *	queue was torn down before the ring (a driver bug, reported)
+ * @wq_user: the ring's entry in the queue's users, told of its teardown
  * @timeout_work: the timeout handler, allocated with the ring
  *
  * The timeout is the one guaranteed signalling path of every fence on the
@@ -59,6 +77,10 @@ struct dma_fence_token_ring {
 	unsigned int count;
 	unsigned int reserved;
 	u64 last_seqno;
+	bool has_last;
+	unsigned int closing;
+	bool dying;
+	int signalling_cpu;
 	unsigned long progress_at;
 	bool closed;
 	unsigned long timeout;
@@ -68,6 +90,7 @@ struct dma_fence_token_ring {
 	const char *name;
 	const struct dma_fence_token_ring_ops *ops;
 	struct dma_fence_token_wq *wq;
+	struct dma_fence_token_wq_user wq_user;
 	struct delayed_work timeout_work;
 };
 
@@ -125,5 +148,34 @@ unsigned int dma_fence_token_ring_complete(struct dma_fence_token_ring *ring,
 unsigned int dma_fence_token_ring_close(struct dma_fence_token_ring *ring, int error);
 int dma_fence_token_ring_reopen(struct dma_fence_token_ring *ring);
 void *dma_fence_token_ring_dump_alloc(struct dma_fence_token_ring *ring, size_t size);
+
+/**
+ * dma_fence_token_ring_closed - does the ring refuse transfers?
+ * @ring: the ring
+ *
+ * A snapshot: a timeout may close the ring right after.
+ *
+ * Context: any context.
+ * Return: true if the ring is closed (until dma_fence_token_ring_reopen())
+ * or torn down.
+ */
+static inline bool dma_fence_token_ring_closed(struct dma_fence_token_ring *ring)
+{
+	return READ_ONCE(ring->closed) || !READ_ONCE(ring->slots);
+}
+
+/**
+ * dma_fence_token_ring_pending - how many fences the ring holds
+ * @ring: the ring
+ *
+ * A snapshot: 0 means every fence handed to the ring so far was signalled.
+ *
+ * Context: any context.
+ * Return: the number of fences on the ring, not signalled by it yet.
+ */
+static inline unsigned int dma_fence_token_ring_pending(struct dma_fence_token_ring *ring)
+{
+	return READ_ONCE(ring->count);
+}
 
 #endif /* __LINUX_DMA_FENCE_TOKEN_RING_H */

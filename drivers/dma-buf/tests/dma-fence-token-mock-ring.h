@@ -63,6 +63,8 @@ struct mock_job {
  * @timedout: times the driver's timeout handler ran
  * @timedout_hook: extra work for the timeout handler (tests)
  * @irq_hook: extra work for the interrupt handler (tests), hard irq context
+ * @release_hook: extra work when a job's fence is released (tests), where
+ *	its last reference goes
  */
 struct mock_ring {
 	struct dma_fence_token_wq wq;
@@ -73,6 +75,7 @@ struct mock_ring {
 	atomic_t timedout;
 	void (*timedout_hook)(struct mock_ring *mr, struct dma_fence *hung);
 	void (*irq_hook)(struct mock_job *job);
+	void (*release_hook)(struct mock_job *job);
 };
 
 static inline const char *mock_job_driver_name(struct dma_fence *f)
@@ -87,9 +90,19 @@ static inline const char *mock_job_timeline_name(struct dma_fence *f)
 	return job->mr->ring.name;
 }
 
+static inline void mock_job_release(struct dma_fence *f)
+{
+	struct mock_job *job = container_of(f, struct mock_job, base);
+
+	if (job->mr->release_hook)
+		job->mr->release_hook(job);
+	dma_fence_free(f);
+}
+
 static const struct dma_fence_ops mock_job_ops = {
 	.get_driver_name = mock_job_driver_name,
 	.get_timeline_name = mock_job_timeline_name,
+	.release = mock_job_release,
 };
 
 static inline void mock_job_cb(struct dma_fence *f, struct dma_fence_cb *cb)

@@ -1477,6 +1477,129 @@ static struct kunit_suite dft_neg_wq_suite = {
 	.test_cases = dft_neg_wq_cases,
 };
 
+/* What the fence callback of dft_neg_ring_reentry got back. */
+static struct {
+	struct dma_fence_cb cb;
+	struct mock_job *next;
+	int ret;
+} dft_neg_reentry;
+
+/* Job B depends on job A on the same ring: A's callback submits B. */
+static void dft_neg_reentry_cb(struct dma_fence *f, struct dma_fence_cb *cb)
+{
+	dft_neg_reentry.ret = mock_job_publish(dft_neg_reentry.next);
+}
+
+/*
+ * Misuse (audit 11): a fence callback of a ring's fence, which runs under
+ * the ring's lock, hands the next job to the same ring.  Reported and
+ * refused (-EDEADLK, the job's fence cancelled) instead of spinning for
+ * ever on the lock this CPU holds.
+ */
+static void dft_neg_ring_reentry(struct kunit *test)
+{
+	struct mock_job *first;
+	struct mock_ring *mr;
+	int ret;
+
+	mr = kunit_kzalloc(test, sizeof(*mr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mr);
+	KUNIT_ASSERT_EQ(test, mock_ring_init(mr, "reentry", 4, 10 * HZ), 0);
+	first = mock_job_submit(mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(first));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	dft_neg_reentry.next = mock_job_prepare(mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dft_neg_reentry.next));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	dft_neg_reentry.ret = 1;
+	KUNIT_ASSERT_EQ(test, dma_fence_add_callback(&first->base, &dft_neg_reentry.cb,
+						     dft_neg_reentry_cb), 0);
+
+	KUNIT_EXPECT_EQ(test, mock_ring_advance(mr, 1), 1);
+	KUNIT_EXPECT_EQ(test, dft_neg_reentry.ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&first->base), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dft_neg_reentry.next->signalled), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&dft_neg_reentry.next->base), -ECANCELED);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(&mr->ring), 0);
+	mock_ring_fini(mr);
+	mock_job_put(first);
+	mock_job_put(dft_neg_reentry.next);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/*
+ * Misuse (audit 11): the same from a callback that runs because a polling
+ * wait signalled the ring's fence itself (under the ring's lock, which the
+ * fence uses): lockdep tells the library who holds the lock.
+ */
+static void dft_neg_ring_reentry_opportunistic(struct kunit *test)
+{
+	struct mock_job *first;
+	struct mock_ring *mr;
+	int ret;
+
+	dft_need_lockdep(test);
+	mr = kunit_kzalloc(test, sizeof(*mr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mr);
+	KUNIT_ASSERT_EQ(test, mock_ring_init(mr, "reentry", 4, 10 * HZ), 0);
+	first = mock_job_submit(mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(first));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	dft_neg_reentry.next = mock_job_prepare(mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dft_neg_reentry.next));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	dft_neg_reentry.ret = 1;
+	KUNIT_ASSERT_EQ(test, dma_fence_add_callback(&first->base, &dft_neg_reentry.cb,
+						     dft_neg_reentry_cb), 0);
+
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&first->base, 0));
+	KUNIT_EXPECT_EQ(test, dft_neg_reentry.ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dft_neg_reentry.next->signalled), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&dft_neg_reentry.next->base), -ECANCELED);
+	/* The signalled head is progress: the next completion takes it off. */
+	KUNIT_EXPECT_EQ(test, mock_ring_advance(mr, 1), 1);
+	mock_ring_fini(mr);
+	mock_job_put(first);
+	mock_job_put(dft_neg_reentry.next);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
+/*
+ * Misuse (audit 13): the ring's signalling queue is torn down before the
+ * ring, with a fence on it.  Reported; the ring is closed for good (the
+ * fence gets -ECANCELED), its timeout never runs on the freed queue, and
+ * later transfers are refused.
+ */
+static void dft_neg_ring_queue_first(struct kunit *test)
+{
+	struct mock_job *job, *late;
+	struct mock_ring *mr;
+	int ret;
+
+	mr = kunit_kzalloc(test, sizeof(*mr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mr);
+	KUNIT_ASSERT_EQ(test, mock_ring_init(mr, "orphan", 4, msecs_to_jiffies(50)), 0);
+	job = mock_job_submit(mr, MOCK_HANG, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	dma_fence_token_wq_fini(&mr->wq);
+	KUNIT_EXPECT_EQ(test, atomic_read(&job->signalled), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&job->base), -ECANCELED);
+	/* Refused at the reservation already (the mock then signals it). */
+	late = mock_job_submit(mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(late));
+	KUNIT_EXPECT_EQ(test, ret, -ESHUTDOWN);
+	KUNIT_EXPECT_EQ(test, atomic_read(&late->signalled), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reopen(&mr->ring), -ESHUTDOWN);
+	/* Past the ring's timeout: nothing may run on the freed queue. */
+	msleep(150);
+	dma_fence_token_ring_fini(&mr->ring);
+	mock_job_put(job);
+	mock_job_put(late);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+}
+
 static struct kunit_case dft_neg_ring_cases[] = {
 	KUNIT_CASE(dft_neg_ring_timeout_gfp_kernel),
 	KUNIT_CASE(dft_neg_ring_timeout_resv_lock),
@@ -1491,6 +1614,9 @@ static struct kunit_case dft_neg_ring_cases[] = {
 	KUNIT_CASE(dft_neg_ring_no_timeout),
 	KUNIT_CASE(dft_neg_ring_no_progress),
 	KUNIT_CASE(dft_neg_second_guarantee),
+	KUNIT_CASE(dft_neg_ring_reentry),
+	KUNIT_CASE(dft_neg_ring_reentry_opportunistic),
+	KUNIT_CASE(dft_neg_ring_queue_first),
 	{}
 };
 

@@ -410,14 +410,16 @@ static void ring_irqsafe_hook(struct mock_job *job)
 }
 
 /*
- * Scenario: a driver submits under a lock that its interrupt handler takes
- * too (irq-safe), then tears the ring and its queue down.  The transfer
+ * Scenario (audit 12): a driver submits, completes and closes under a lock
+ * that its interrupt handler takes too (irq-safe), then tears the ring and
+ * its queue down.  The transfer
  * runs with interrupts off, which must not make lockdep see the queue as
  * irq-unsafe against teardown: nothing may be reported.
  */
 static void ring_submit_irqs_off(struct kunit *test)
 {
 	struct ring_test *t = test->priv;
+	unsigned int done, closed;
 	struct mock_job *job[2];
 	unsigned long flags;
 	int ret;
@@ -431,11 +433,15 @@ static void ring_submit_irqs_off(struct kunit *test)
 	job[1] = mock_job_prepare(&t->mr, MOCK_OK, &ret);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(job[1]));
 	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* A polling driver completes and closes under that lock too. */
 	spin_lock_irqsave(&ring_irqsafe_lock, flags);
 	ret = mock_job_publish(job[1]);
+	done = dma_fence_token_ring_complete(&t->mr.ring, job[1]->base.seqno, 0);
+	closed = dma_fence_token_ring_close(&t->mr.ring, -EIO);
 	spin_unlock_irqrestore(&ring_irqsafe_lock, flags);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring, job[1]->base.seqno, 0), 1);
+	KUNIT_EXPECT_EQ(test, done, 1);
+	KUNIT_EXPECT_EQ(test, closed, 0);
 	ring_expect(test, job[1], 1);
 
 	mock_ring_fini(&t->mr);
@@ -479,6 +485,271 @@ static void ring_coredump(struct kunit *test)
 	ring_expect_clean(test);
 }
 
+/* State of the release hook of ring_reopen_mid_close. */
+static struct {
+	struct mock_job *late;	/* prepared and reserved before the close */
+	int reopen;		/* what a reopen during the close returned */
+	int publish;		/* what the late job's transfer returned */
+	bool ran;
+} ring_mid_close;
+
+/* Runs where the close drops the ring's lock between batches. */
+static void ring_reopen_hook(struct mock_job *job)
+{
+	if (ring_mid_close.ran || !ring_mid_close.late)
+		return;
+	ring_mid_close.ran = true;
+	ring_mid_close.reopen = dma_fence_token_ring_reopen(&job->mr->ring);
+	ring_mid_close.publish = mock_job_publish(ring_mid_close.late);
+}
+
+/*
+ * Scenario (audit 3): a close signals 40 fences in batches of 32 and drops
+ * the ring's lock in between; there the last reference of a fence goes
+ * and its release, like a driver resetting on the next submission, tries
+ * to reopen the ring and transfer a new job.  The reopen is refused while
+ * the close runs (-EBUSY), the transfer is refused too and its fence is
+ * cancelled by the refusal, never by the old close after acceptance; once
+ * the close returned the ring reopens and runs the next job.
+ */
+static void ring_reopen_mid_close(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job[40], *next;
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "midclose", 64, 10 * HZ), 0);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		job[i] = ring_submit(test, &t->mr, i ? MOCK_OK : MOCK_HANG);
+	memset(&ring_mid_close, 0, sizeof(ring_mid_close));
+	ring_mid_close.late = mock_job_prepare(&t->mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ring_mid_close.late));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	t->mr.release_hook = ring_reopen_hook;
+	/* The ring's reference to job 5 is its last one now. */
+	mock_job_put(job[5]);
+	job[5] = NULL;
+
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_close(&t->mr.ring, -EIO), 40);
+	t->mr.release_hook = NULL;
+	KUNIT_EXPECT_TRUE(test, ring_mid_close.ran);
+	KUNIT_EXPECT_EQ(test, ring_mid_close.reopen, -EBUSY);
+	KUNIT_EXPECT_EQ(test, ring_mid_close.publish, -ESHUTDOWN);
+	ring_expect(test, ring_mid_close.late, -ECANCELED);
+	ring_expect(test, job[0], -EIO);
+	for (i = 1; i < ARRAY_SIZE(job); i++)
+		if (job[i])
+			ring_expect(test, job[i], -ECANCELED);
+
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reopen(&t->mr.ring), 0);
+	next = ring_submit(test, &t->mr, MOCK_OK);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring,
+							    next->base.seqno, 0), 1);
+	ring_expect(test, next, 1);
+
+	mock_ring_fini(&t->mr);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		if (job[i])
+			mock_job_put(job[i]);
+	mock_job_put(ring_mid_close.late);
+	mock_job_put(next);
+	ring_expect_clean(test);
+}
+
+/*
+ * Scenario (audit 4): the head fence is signalled past the ring
+ * (dma_fence_token_signal_opportunistic(), a polling wait ioctl) and the
+ * next job runs fine.  The timeout takes the signalled fence as progress,
+ * not as a hang: no timeout, no close, the next job completes normally.
+ * A completion also takes signalled fences right after its seqno.
+ */
+static void ring_opportunistic_head(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	unsigned long timeout = msecs_to_jiffies(200);
+	struct mock_job *job[5];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "opportunistic", 8, timeout), 0);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		job[i] = ring_submit(test, &t->mr, MOCK_OK);
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&job[0]->base, 0));
+	/* Past the timeout of job 0, before twice that. */
+	msleep(jiffies_to_msecs(timeout) * 3 / 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mr.timedout), 0);
+	KUNIT_EXPECT_FALSE(test, dma_fence_token_ring_closed(&t->mr.ring));
+	/* 1 if the timeout handler took job 0 off already, else 2. */
+	KUNIT_EXPECT_GE(test, dma_fence_token_ring_complete(&t->mr.ring,
+							    job[1]->base.seqno, 0), 1);
+	ring_expect(test, job[1], 1);
+
+	/* Job 3 signalled past the ring: completing job 2 takes it too. */
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&job[3]->base, 0));
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring,
+							    job[2]->base.seqno, 0), 2);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(&t->mr.ring), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring,
+							    job[4]->base.seqno, 0), 1);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		ring_expect(test, job[i], 1);
+	KUNIT_EXPECT_EQ(test, t->mr.ring.timeouts, 0);
+
+	mock_ring_fini(&t->mr);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		mock_job_put(job[i]);
+	ring_expect_clean(test);
+}
+
+/*
+ * Scenario (audit 5): a driver's 32-bit seqnos wrap (its fence ops do not
+ * set use_64bit_seqno, so dma_fence_is_later() wraps them).  The ring
+ * accepts 0 after 0xffffffff, a completion of 0 takes both, and later
+ * transfers keep being accepted.
+ */
+static void ring_seqno_wrap(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job[4];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "wrap", 8, 10 * HZ), 0);
+	t->mr.seqno = 0xfffffffeULL;
+	job[0] = ring_submit(test, &t->mr, MOCK_OK);	/* 0xffffffff */
+	t->mr.seqno = U64_MAX;
+	job[1] = ring_submit(test, &t->mr, MOCK_OK);	/* 0 */
+	job[2] = ring_submit(test, &t->mr, MOCK_OK);	/* 1 */
+	KUNIT_EXPECT_EQ(test, job[1]->base.seqno, 0);
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_later(&job[1]->base, &job[0]->base));
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring, 0, 0), 2);
+	ring_expect(test, job[0], 1);
+	ring_expect(test, job[1], 1);
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(&job[2]->base));
+	job[3] = ring_submit(test, &t->mr, MOCK_OK);	/* 2 */
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring, 2, 0), 2);
+	ring_expect(test, job[2], 1);
+	ring_expect(test, job[3], 1);
+
+	mock_ring_fini(&t->mr);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		mock_job_put(job[i]);
+	ring_expect_clean(test);
+}
+
+/* What the timeout handler of ring_timedout_resets saw. */
+static struct {
+	unsigned int closed;
+	int reopened;
+} ring_reset;
+
+/* Timeout handler that resets the engine: closes the ring, then reopens. */
+static void ring_reset_hook(struct mock_ring *mr, struct dma_fence *hung)
+{
+	ring_reset.closed = dma_fence_token_ring_close(&mr->ring, -ETIMEDOUT);
+	ring_reset.reopened = dma_fence_token_ring_reopen(&mr->ring);
+}
+
+/*
+ * Scenario (audit 13, issue: timedout): the driver's timedout callback
+ * resets the engine itself, closing the ring and reopening it.  The
+ * library does not close the ring again after the callback: a job
+ * submitted after the reset runs normally, and the timeout is counted
+ * once.  Reopening an open ring does not push its timeout back.
+ */
+static void ring_timedout_resets(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	unsigned long timeout = msecs_to_jiffies(50);
+	struct mock_job *job[3];
+	unsigned long deadline;
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "reset", 8, timeout), 0);
+	ring_reset.closed = 0;
+	ring_reset.reopened = 1;
+	t->mr.timedout_hook = ring_reset_hook;
+	job[0] = ring_submit(test, &t->mr, MOCK_HANG);
+	job[1] = ring_submit(test, &t->mr, MOCK_OK);
+	/* Reopen of an open ring: the hang is still due on time. */
+	deadline = jiffies + 20 * timeout;
+	while (time_before(jiffies, deadline) &&
+	       !dma_fence_is_signaled(&job[0]->base)) {
+		ret = dma_fence_token_ring_reopen(&t->mr.ring);
+		/* -EBUSY: the handler's close is signalling right now. */
+		KUNIT_EXPECT_TRUE_MSG(test, !ret || ret == -EBUSY, "reopen: %d", ret);
+		usleep_range(5000, 6000);
+	}
+	ring_expect(test, job[0], -ETIMEDOUT);
+	ring_expect(test, job[1], -ECANCELED);
+	KUNIT_EXPECT_EQ(test, ring_reset.closed, 2);
+	KUNIT_EXPECT_EQ(test, ring_reset.reopened, 0);
+	job[2] = ring_submit(test, &t->mr, MOCK_OK);
+	/* Well past another timeout handler run, had one been armed. */
+	msleep(jiffies_to_msecs(timeout) / 2);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring,
+							    job[2]->base.seqno, 0), 1);
+	ring_expect(test, job[2], 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mr.timedout), 1);
+	KUNIT_EXPECT_EQ(test, t->mr.ring.timeouts, 1);
+
+	mock_ring_fini(&t->mr);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		mock_job_put(job[i]);
+	ring_expect_clean(test);
+}
+
+/* Release hook of ring_fini_reopen: a reopen during fini's close. */
+static int ring_fini_reopened = 1;
+
+static void ring_fini_reopen_hook(struct mock_job *job)
+{
+	ring_fini_reopened = dma_fence_token_ring_reopen(&job->mr->ring);
+}
+
+/*
+ * Scenario (audit 13, 14): a reopen while fini closes the ring is refused
+ * (-ESHUTDOWN), so nothing can arm the timeout of a ring being freed; a
+ * refused transfer uses its reservation; giving back a reservation after
+ * fini is a no-op, not a warning.
+ */
+static void ring_teardown_edges(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job, *refused;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "edges", 4, 10 * HZ), 0);
+	refused = mock_job_prepare(&t->mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(refused));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, t->mr.ring.reserved, 1);
+	dma_fence_token_ring_close(&t->mr.ring, -EIO);
+	KUNIT_EXPECT_TRUE(test, dma_fence_token_ring_closed(&t->mr.ring));
+	KUNIT_EXPECT_EQ(test, mock_job_publish(refused), -ESHUTDOWN);
+	KUNIT_EXPECT_EQ(test, t->mr.ring.reserved, 0);
+	ring_expect(test, refused, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reopen(&t->mr.ring), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reserve(&t->mr.ring, 4), 0);
+	dma_fence_token_ring_unreserve(&t->mr.ring, 3);
+
+	job = mock_job_prepare(&t->mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, mock_job_publish(job), 0);
+	/* Fini's close drops the ring's last reference to the job. */
+	ring_fini_reopened = 1;
+	t->mr.release_hook = ring_fini_reopen_hook;
+	mock_job_put(job);
+	dma_fence_token_ring_fini(&t->mr.ring);
+	KUNIT_EXPECT_EQ(test, ring_fini_reopened, -ESHUTDOWN);
+	/* The reservation left from above: given back after fini. */
+	dma_fence_token_ring_unreserve(&t->mr.ring, 1);
+	dma_fence_token_wq_fini(&t->mr.wq);
+	mock_job_put(refused);
+	ring_expect_clean(test);
+}
+
 static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_advance),
 	KUNIT_CASE_PARAM(ring_faults, ring_fault_gen_params),
@@ -489,6 +760,11 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_teardown_race),
 	KUNIT_CASE(ring_irq_timeout_race),
 	KUNIT_CASE(ring_stress_hangs),
+	KUNIT_CASE(ring_reopen_mid_close),
+	KUNIT_CASE(ring_opportunistic_head),
+	KUNIT_CASE(ring_seqno_wrap),
+	KUNIT_CASE(ring_timedout_resets),
+	KUNIT_CASE(ring_teardown_edges),
 	{}
 };
 

@@ -510,11 +510,15 @@ int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 
 	mutex_lock(&engine->submit_lock);
 	ret = dma_fence_token_ring_reserve(&engine->ring, 1);
-	if (ret == -ESHUTDOWN && !simgpu_engine_reset(engine))
-		ret = dma_fence_token_ring_reserve(&engine->ring, 1);
+	if (ret == -ESHUTDOWN) {
+		ret = simgpu_engine_reset(engine);
+		if (!ret)
+			ret = dma_fence_token_ring_reserve(&engine->ring, 1);
+	}
 	if (ret) {
 		mutex_unlock(&engine->submit_lock);
-		if (ret == -ENOSPC)
+		/* Full, or a timeout still cancelling the ring's jobs. */
+		if (ret == -ENOSPC || ret == -EBUSY)
 			ret = -EAGAIN;
 		goto err_fd;
 	}
