@@ -13,6 +13,9 @@
 #                  sample driver simgpu, run its workload, print a report
 #   make bench     the token layer against raw dma_fence calls, on a
 #                  production and a lockdep kernel in QEMU; prints the tables
+#   make torture   the ring and queue torture suite alone, long (TORTURE_S,
+#                  default 300 s; TORTURE_SEED, TORTURE_THREADS,
+#                  TORTURE_ARCH=um|x86_64)
 #   make selftest  prove that make check fails when it should, and passes
 #                  on TCG when KVM is broken
 #   make docs      build the rst with Sphinx (the docs gate alone)
@@ -29,8 +32,9 @@ ifdef JOBS
 export JOBS
 endif
 export DEMO_JOBS ENGINES HANG_PCT LOST_PCT ERROR_PCT DEPS_PCT TIMEOUT_MS SEED
+export TORTURE_S TORTURE_SEED TORTURE_THREADS TORTURE_ARCH
 
-.PHONY: all check demo bench selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu \
+.PHONY: all check demo bench torture selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu \
 	qemu-obs simgpu debian gates docs misuse-table oot provision clean distclean help
 
 all: help
@@ -46,6 +50,9 @@ demo:
 
 bench:
 	@scripts/bench.sh
+
+torture:
+	@scripts/torture.sh
 
 provision:
 	@scripts/provision.sh $(KSRC_CACHE)
