@@ -76,8 +76,10 @@ struct drm_simgpu_get_param {
  * or @reserved, wrong @size, engine out of range, too many in-fences, a
  * too long duration, an in-fence fd that is not a sync_file), -EFAULT
  * (@in_fences not readable), -EBADF (an in-fence fd that is not open),
- * -EAGAIN (the engine has SIMGPU_PARAM_RING_SIZE jobs in flight: wait for
- * some out-fences and retry) or -ENOMEM.
+ * -EAGAIN (the engine has SIMGPU_PARAM_RING_SIZE jobs in flight, or is
+ * still cancelling the jobs of a timeout: wait for some out-fences and
+ * retry) or -ENOMEM.  Opening the device fails with -EMFILE while the
+ * driver's max_files files are open.
  */
 struct drm_simgpu_submit {
 	__u32 size;

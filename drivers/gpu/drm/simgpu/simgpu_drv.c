@@ -29,6 +29,11 @@
  * - timeout_ms: ring timeout of every file opened from now on (1 to 5000,
  *   default 200; below the token tracker's watchdog limit)
  * - latency_us: dispatch to start of a job on an idle engine (default 20)
+ * - max_files: files open at once on the device (default 64, at most
+ *   1024); an open beyond it fails with -EMFILE.  Each file owns a
+ *   signalling queue with its rescuer thread and its engines' rings: the
+ *   cap bounds what unprivileged users can make the kernel hold through
+ *   the render node, whatever their number of processes.
  * - hang_ppm, lost_irq_ppm, error_ppm: jobs per million that hang, lose
  *   their completion interrupt or complete with -EIO, for jobs submitted
  *   without a fault flag and without SIMGPU_SUBMIT_NO_RANDOM (default 0)
@@ -41,6 +46,7 @@ struct simgpu_knobs simgpu_knobs = {
 	.engines = 4,
 	.timeout_ms = 200,
 	.latency_us = 20,
+	.max_files = 64,
 };
 
 struct simgpu_stats simgpu_stats;
@@ -49,6 +55,8 @@ module_param_named(engines, simgpu_knobs.engines, uint, 0644);
 MODULE_PARM_DESC(engines, "Engines per file (1-16)");
 module_param_named(timeout_ms, simgpu_knobs.timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms, "Ring timeout in ms");
+module_param_named(max_files, simgpu_knobs.max_files, uint, 0644);
+MODULE_PARM_DESC(max_files, "Files open at once (1-1024)");
 module_param_named(latency_us, simgpu_knobs.latency_us, uint, 0644);
 MODULE_PARM_DESC(latency_us, "Dispatch latency in us");
 module_param_named(hang_ppm, simgpu_knobs.hang_ppm, uint, 0644);
@@ -62,14 +70,22 @@ static struct platform_device *simgpu_pdev;
 static struct simgpu_device *simgpu_dev;
 static struct dentry *simgpu_debugfs;
 static atomic_t simgpu_file_ids = ATOMIC_INIT(0);
+static atomic_t simgpu_open_files = ATOMIC_INIT(0);
 
 static int simgpu_open(struct drm_device *dev, struct drm_file *file)
 {
+	unsigned int max = clamp_t(u32, READ_ONCE(simgpu_knobs.max_files), 1, 1024);
 	struct simgpu_file *sf;
 
+	if (atomic_inc_return(&simgpu_open_files) > max) {
+		atomic_dec(&simgpu_open_files);
+		return -EMFILE;
+	}
 	sf = simgpu_file_create(atomic_inc_return(&simgpu_file_ids));
-	if (IS_ERR(sf))
+	if (IS_ERR(sf)) {
+		atomic_dec(&simgpu_open_files);
 		return PTR_ERR(sf);
+	}
 	file->driver_priv = sf;
 	return 0;
 }
@@ -78,6 +94,7 @@ static void simgpu_postclose(struct drm_device *dev, struct drm_file *file)
 {
 	simgpu_file_destroy(file->driver_priv);
 	file->driver_priv = NULL;
+	atomic_dec(&simgpu_open_files);
 }
 
 static int simgpu_ioctl_get_param(struct drm_device *dev, void *data,
@@ -168,6 +185,7 @@ static void simgpu_debugfs_init(void)
 	debugfs_create_u32("engines", 0644, simgpu_debugfs, &simgpu_knobs.engines);
 	debugfs_create_u32("timeout_ms", 0644, simgpu_debugfs, &simgpu_knobs.timeout_ms);
 	debugfs_create_u32("latency_us", 0644, simgpu_debugfs, &simgpu_knobs.latency_us);
+	debugfs_create_u32("max_files", 0644, simgpu_debugfs, &simgpu_knobs.max_files);
 	debugfs_create_u32("hang_ppm", 0644, simgpu_debugfs, &simgpu_knobs.hang_ppm);
 	debugfs_create_u32("lost_irq_ppm", 0644, simgpu_debugfs,
 			   &simgpu_knobs.lost_irq_ppm);

@@ -27,6 +27,7 @@
  * @hang_ppm: jobs per million that hang
  * @lost_irq_ppm: jobs per million whose completion interrupt is lost
  * @error_ppm: jobs per million that complete with -EIO
+ * @max_files: files open at once on the device
  *
  * Read with READ_ONCE(): debugfs writes them at any time.
  */
@@ -37,6 +38,7 @@ struct simgpu_knobs {
 	u32 hang_ppm;
 	u32 lost_irq_ppm;
 	u32 error_ppm;
+	u32 max_files;
 };
 
 extern struct simgpu_knobs simgpu_knobs;

@@ -11,6 +11,7 @@
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -486,7 +487,8 @@ int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 	ret = simgpu_submit_check(sf, args);
 	if (ret)
 		return ret;
-	engine = &sf->engines[args->engine];
+	/* A user index, checked above: no speculation past the bound. */
+	engine = &sf->engines[array_index_nospec(args->engine, sf->num_engines)];
 
 	job = kzalloc(struct_size(job, deps, args->num_in_fences), GFP_KERNEL);
 	if (!job)
