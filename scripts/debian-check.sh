@@ -35,10 +35,10 @@ console=$logs/console.log
 	--extra-modules "$oot/drivers/dma-buf/dma-fence-tokens.ko $oot/drivers/gpu/drm/simgpu/simgpu.ko" \
 	--modules "dma-fence-tokens" \
 	--files "$tool:/bin/simgpu-workload" --workload-file "$PROJ/tests/guest/simgpu.sh" \
-	--env "JOBS=${SIMGPU_JOBS:-1500} ROUNDS=${SIMGPU_ROUNDS:-15}" \
+	--env "JOBS=${SIMGPU_JOBS:-1500} ROUNDS=${SIMGPU_ROUNDS:-15} FUZZ_S=${SIMGPU_FUZZ_S:-10}" \
 	--log "$console" --timeout 900 >"$out" 2>&1
 rc=$?
-simgpu_results "$console" "$out" run unload loop 'library unload'
+simgpu_results "$console" "$out" run fuzz unload loop 'library unload'
 check "production kernel: no lockdep" sh -c "! grep -q 'check lockdep' '$logs/console.clean'"
 [ "$rc" -eq 0 ] || tail -n 20 "$out" >&2
 verdict "boot: clean exit, no kernel report" "$rc"

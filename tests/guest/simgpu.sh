@@ -5,7 +5,7 @@
 # chains, the ioctl bad-input suite, then ROUNDS rounds of load, submit,
 # close with jobs in flight and unload, the library's unload, and where the
 # kernel has them kmemleak and lockdep.  Every result line starts with
-# "sc: ".  Environment: JOBS, ROUNDS, LONG_JOBS, LONG_MIN_S.
+# "sc: ".  Environment: JOBS, ROUNDS, LONG_JOBS, LONG_MIN_S, FUZZ_S.
 . /etc/qemu-boot/lib.sh
 
 mkdir -p /tmp
@@ -47,6 +47,21 @@ if [ -w $D/watchdog_ms ]; then
 fi
 $w badinput >/tmp/bad.out
 sed "s/^/sc: bad /" /tmp/bad.out
+# Hostile userspace: FUZZ_S seconds of random ioctls, fields and fds from
+# four processes, closing contexts with jobs in flight.
+$w fuzz procs=4 seconds="$FUZZ_S" seed=3 >/tmp/fuzz.out
+r=$?
+grep -E '^(fuzz|violated)' /tmp/fuzz.out | sed "s/^/sc: fuzz /"
+echo "sc: check fuzz rc=$r"
+# The cap on open files: the ninth open of eight allowed is refused.
+if [ -w /sys/kernel/debug/simgpu/max_files ]; then
+	echo 8 >/sys/kernel/debug/simgpu/max_files
+	$w openmax expect=8 >/tmp/openmax.out
+	r=$?
+	sed "s/^/sc: /" /tmp/openmax.out
+	echo 64 >/sys/kernel/debug/simgpu/max_files
+	echo "sc: check openmax rc=$r"
+fi
 rmmod simgpu
 echo "sc: check unload rc=$?"
 

@@ -6,6 +6,13 @@
  *   simgpu-workload run [key=value...]   submit a mix of jobs, verify them
  *   simgpu-workload badinput             ioctl bad-input suite
  *   simgpu-workload close [jobs=N]       close the device with jobs pending
+ *   simgpu-workload openmax [expect=N]   the device refuses open N+1
+ *   simgpu-workload fuzz [procs=N seconds=S seed=N]
+ *                                        hostile userspace: random ioctls,
+ *                                        fields and fds from several
+ *                                        processes; every fence must end
+ *                                        signalled once, every error be an
+ *                                        errno the uapi names
  *
  * Results are "key=value" lines; the exit status is non-zero if any
  * invariant was violated.
@@ -22,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -699,6 +707,223 @@ static int cmd_close(int argc, char **argv)
 	return pending || other || !cancelled ? 1 : 0;
 }
 
+/* Errnos a simgpu or sync_file call may return to a hostile caller. */
+static int fuzz_errno_ok(int e)
+{
+	switch (e) {
+	case EINVAL: case EFAULT: case EBADF: case EAGAIN: case ENOMEM:
+	case EMFILE: case ENOTTY: case EACCES: case EPERM: case ENOSPC:
+	case EINTR: case ENFILE:
+		return 1;
+	}
+	return 0;
+}
+
+#define FUZZ_FENCES	512
+#define FUZZ_DEVS	8
+
+/* One process of the fuzzer; returns its violations. */
+static unsigned long fuzz_proc(unsigned int id, u64 seed, unsigned int seconds)
+{
+	int devs[FUZZ_DEVS], fences[FUZZ_FENCES], stale[64];
+	unsigned int ndevs = 0, nfences = 0, nstale = 0, i;
+	unsigned long calls = 0, errors = 0, submitted = 0, closes = 0;
+	unsigned long ok = 0, failed = 0, pending = 0;
+	u64 end = now_ns() + (u64)seconds * 1000000000ull;
+	union {
+		struct drm_simgpu_submit s;
+		struct drm_simgpu_get_param gp;
+		unsigned char raw[256];
+	} buf;
+
+	rng_state = seed * 2654435761u + id + 1;
+	for (i = 0; i < 64; i++)
+		stale[i] = -1;
+	while (now_ns() < end) {
+		u64 x = rnd();
+		int fd = ndevs ? devs[x % ndevs] : -1;
+		int ret, e;
+
+		calls++;
+		switch ((x >> 8) % 16) {
+		case 0:		/* open another context */
+			if (ndevs < FUZZ_DEVS) {
+				ret = open_simgpu();
+				if (ret >= 0)
+					devs[ndevs++] = ret;
+			}
+			continue;
+		case 1:		/* close one, maybe with jobs in flight */
+			if (ndevs) {
+				unsigned int k = x % ndevs;
+
+				close(devs[k]);
+				if (nstale < 64)
+					stale[nstale++] = devs[k];
+				devs[k] = devs[--ndevs];
+				closes++;
+			}
+			continue;
+		case 2:		/* a random driver ioctl number, random bytes */
+			for (i = 0; i < sizeof(buf.raw); i++)
+				buf.raw[i] = rnd();
+			ret = ioctl(fd, _IOC(x & 3, DRM_IOCTL_BASE,
+					     DRM_COMMAND_BASE + (x >> 16) % 16,
+					     (x >> 24) % sizeof(buf.raw)), &buf) ? errno : 0;
+			break;
+		case 3:		/* get_param, random fields */
+			memset(&buf, 0, sizeof(buf));
+			buf.gp.param = (x >> 16) % 8;
+			buf.gp.pad = (x >> 20) % 4 == 0;
+			ret = ioctl(fd, DRM_IOCTL_SIMGPU_GET_PARAM, &buf.gp) ? errno : 0;
+			break;
+		case 4:		/* a stale or random fd */
+			memset(&buf, 0, sizeof(buf));
+			buf.s.size = sizeof(buf.s);
+			ret = ioctl(x % 2 ? stale[x % 64] : (int)(x >> 32) % 1024,
+				    DRM_IOCTL_SIMGPU_SUBMIT, &buf.s) ? errno : 0;
+			if (!ret && buf.s.out_fence >= 0) {
+				/* A random fd may well be a simgpu file. */
+				if (nfences < FUZZ_FENCES)
+					fences[nfences++] = buf.s.out_fence;
+				else
+					close(buf.s.out_fence);
+			}
+			break;
+		default: {	/* submit with random, mostly plausible, fields */
+			int32_t in[4];
+			unsigned int k;
+
+			memset(&buf, 0, sizeof(buf));
+			buf.s.size = (x >> 12) % 32 ? sizeof(buf.s) : (x >> 40) % 128;
+			buf.s.engine = (x >> 16) % 8 ? (x >> 20) % 4 : (x >> 24);
+			buf.s.flags = (x >> 28) % 4 ? (x >> 30) % 8 | SIMGPU_SUBMIT_NO_RANDOM :
+						      (uint32_t)(x >> 32);
+			if ((buf.s.flags & SIMGPU_SUBMIT_HANG) && (x >> 44) % 8)
+				buf.s.flags &= ~SIMGPU_SUBMIT_HANG;
+			buf.s.duration_ns = (x >> 34) % 16 ? (x >> 36) % 2000000 : x;
+			buf.s.num_in_fences = (x >> 48) % 8 ? (x >> 50) % 4 : (x >> 52);
+			for (k = 0; k < 4; k++) {
+				u64 y = rnd();
+
+				/* Own out-fences, stale fds, the device, junk. */
+				if (y % 4 && nfences)
+					in[k] = fences[y % nfences];
+				else if (y % 4 == 1)
+					in[k] = stale[y % 64];
+				else if (y % 4 == 2)
+					in[k] = fd;
+				else
+					in[k] = (int32_t)(y >> 16);
+			}
+			buf.s.in_fences = (x >> 56) % 16 ? (u64)(uintptr_t)in : x;
+			if (!((x >> 58) % 16))
+				buf.s.reserved[0] = 1;
+			ret = ioctl(fd, DRM_IOCTL_SIMGPU_SUBMIT, &buf.s) ? errno : 0;
+			if (!ret) {
+				submitted++;
+				if (nfences < FUZZ_FENCES) {
+					fences[nfences++] = buf.s.out_fence;
+				} else {
+					close(fences[x % FUZZ_FENCES]);
+					fences[x % FUZZ_FENCES] = buf.s.out_fence;
+				}
+			}
+			break;
+		}
+		}
+		e = ret;
+		if (e) {
+			errors++;
+			if (!fuzz_errno_ok(e))
+				invariant("fuzz %u: errno %d (%s) the uapi does not name",
+					  id, e, strerror(e));
+		}
+	}
+	for (i = 0; i < ndevs; i++)
+		close(devs[i]);
+	/*
+	 * Every out-fence ends signalled, within 30 s in all: their contexts
+	 * are closed now, which cancels what did not run.
+	 */
+	end = now_ns() + 30000000000ull;
+	for (i = 0; i < nfences; i++) {
+		struct pollfd pfd = { .fd = fences[i], .events = POLLIN };
+		u64 now = now_ns(), ts;
+		int st;
+
+		if (poll(&pfd, 1, now < end ? (int)((end - now) / 1000000) : 0) != 1) {
+			pending++;
+			invariant("fuzz %u: out-fence %d never signalled", id, fences[i]);
+			continue;
+		}
+		st = fence_info(fences[i], &ts);
+		if (st == 1)
+			ok++;
+		else if (st == -EIO || st == -ETIMEDOUT || st == -ECANCELED)
+			failed++;
+		else
+			invariant("fuzz %u: out-fence status %d", id, st);
+		close(fences[i]);
+	}
+	printf("fuzz proc=%u calls=%lu errors=%lu submitted=%lu closes=%lu fences=%u",
+	       id, calls, errors, submitted, closes, nfences);
+	printf(" ok=%lu failed=%lu pending=%lu violations=%lu\n",
+	       ok, failed, pending, violations);
+	return violations;
+}
+
+/*
+ * Open the device until it refuses: the driver's max_files cap (expect=N)
+ * must refuse the open after N with EMFILE, whatever the process's limit.
+ */
+static int cmd_openmax(int argc, char **argv)
+{
+	unsigned int expect = arg_ul(argc, argv, "expect", 8), n = 0, i;
+	int fds[1100], fd = -1, err = 0;
+
+	while (n < 1100) {
+		fd = open_simgpu();
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		fds[n++] = fd;
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	printf("openmax opened=%u expect=%u errno=%d\n", n, expect, err);
+	return n == expect && err == EMFILE ? 0 : 1;
+}
+
+/* Several hostile processes at once; the exit status counts violations. */
+static int cmd_fuzz(int argc, char **argv)
+{
+	unsigned int procs = arg_ul(argc, argv, "procs", 4);
+	unsigned int seconds = arg_ul(argc, argv, "seconds", 10);
+	u64 seed = arg_ul(argc, argv, "seed", 1);
+	unsigned int i, bad = 0;
+	int st;
+
+	if (procs > 64)
+		procs = 64;
+	printf("fuzz procs=%u seconds=%u seed=%llu\n", procs, seconds, seed);
+	for (i = 0; i < procs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 2;
+		if (!pid)
+			exit(fuzz_proc(i, seed, seconds) ? 1 : 0);
+	}
+	for (i = 0; i < procs; i++) {
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			bad++;
+	}
+	printf("fuzz done procs=%u failed_procs=%u\n", procs, bad);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -708,6 +933,11 @@ int main(int argc, char **argv)
 		return cmd_badinput();
 	if (argc >= 2 && !strcmp(argv[1], "close"))
 		return cmd_close(argc, argv);
-	fprintf(stderr, "usage: %s run|badinput|close [key=value...]\n", argv[0]);
+	if (argc >= 2 && !strcmp(argv[1], "fuzz"))
+		return cmd_fuzz(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "openmax"))
+		return cmd_openmax(argc, argv);
+	fprintf(stderr, "usage: %s run|badinput|close|fuzz|openmax [key=value...]\n",
+		argv[0]);
 	return 2;
 }
