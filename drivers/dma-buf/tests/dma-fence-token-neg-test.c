@@ -1491,12 +1491,13 @@ static void dft_neg_reentry_cb(struct dma_fence *f, struct dma_fence_cb *cb)
 }
 
 /*
- * Misuse (audit 11): a fence callback of a ring's fence, which runs under
- * the ring's lock, hands the next job to the same ring.  Reported and
- * refused (-EDEADLK, the job's fence cancelled) instead of spinning for
- * ever on the lock this CPU holds.
+ * A ring with one job whose fence callback hands the next job to the same
+ * ring; the job's fence is signalled by a completion, or by a polling wait
+ * (@opportunistic).  Either way the transfer is reported and refused
+ * (-EDEADLK, the next job's fence cancelled) instead of spinning for ever
+ * on the ring's lock, which this CPU holds.
  */
-static void dft_neg_ring_reentry(struct kunit *test)
+static void dft_neg_ring_reentry_case(struct kunit *test, bool opportunistic)
 {
 	struct mock_job *first;
 	struct mock_ring *mr;
@@ -1515,11 +1516,17 @@ static void dft_neg_ring_reentry(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dma_fence_add_callback(&first->base, &dft_neg_reentry.cb,
 						     dft_neg_reentry_cb), 0);
 
-	KUNIT_EXPECT_EQ(test, mock_ring_advance(mr, 1), 1);
+	if (opportunistic)
+		KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&first->base, 0));
+	else
+		KUNIT_EXPECT_EQ(test, mock_ring_advance(mr, 1), 1);
 	KUNIT_EXPECT_EQ(test, dft_neg_reentry.ret, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&first->base), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&dft_neg_reentry.next->signalled), 1);
 	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&dft_neg_reentry.next->base), -ECANCELED);
+	/* A head signalled past the ring is progress: a completion takes it off. */
+	if (opportunistic)
+		KUNIT_EXPECT_EQ(test, mock_ring_advance(mr, 1), 1);
 	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(&mr->ring), 0);
 	mock_ring_fini(mr);
 	mock_job_put(first);
@@ -1527,41 +1534,20 @@ static void dft_neg_ring_reentry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, debug_locks, 1);
 }
 
+/* Misuse (audit 11): from a callback that a ring completion runs. */
+static void dft_neg_ring_reentry(struct kunit *test)
+{
+	dft_neg_ring_reentry_case(test, false);
+}
+
 /*
- * Misuse (audit 11): the same from a callback that runs because a polling
- * wait signalled the ring's fence itself (under the ring's lock, which the
- * fence uses): lockdep tells the library who holds the lock.
+ * Misuse (audit 11): from a callback that a polling wait's signal runs:
+ * lockdep tells the library who holds the ring's lock.
  */
 static void dft_neg_ring_reentry_opportunistic(struct kunit *test)
 {
-	struct mock_job *first;
-	struct mock_ring *mr;
-	int ret;
-
 	dft_need_lockdep(test);
-	mr = kunit_kzalloc(test, sizeof(*mr), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, mr);
-	KUNIT_ASSERT_EQ(test, mock_ring_init(mr, "reentry", 4, 10 * HZ), 0);
-	first = mock_job_submit(mr, MOCK_OK, &ret);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(first));
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	dft_neg_reentry.next = mock_job_prepare(mr, MOCK_OK, &ret);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(dft_neg_reentry.next));
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	dft_neg_reentry.ret = 1;
-	KUNIT_ASSERT_EQ(test, dma_fence_add_callback(&first->base, &dft_neg_reentry.cb,
-						     dft_neg_reentry_cb), 0);
-
-	KUNIT_EXPECT_TRUE(test, dma_fence_token_signal_opportunistic(&first->base, 0));
-	KUNIT_EXPECT_EQ(test, dft_neg_reentry.ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, atomic_read(&dft_neg_reentry.next->signalled), 1);
-	KUNIT_EXPECT_EQ(test, dma_fence_get_status(&dft_neg_reentry.next->base), -ECANCELED);
-	/* The signalled head is progress: the next completion takes it off. */
-	KUNIT_EXPECT_EQ(test, mock_ring_advance(mr, 1), 1);
-	mock_ring_fini(mr);
-	mock_job_put(first);
-	mock_job_put(dft_neg_reentry.next);
-	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+	dft_neg_ring_reentry_case(test, true);
 }
 
 /*
