@@ -26,10 +26,10 @@ stamp=$(build_stamp oot "$kdir")
 if ! build_current "$out" "$stamp" || [ ! -s "$out/build.log" ]; then
 	rm -rf "$out"
 	mkdir -p "$out"
-	cp -r "$PROJ/Kbuild" "$PROJ/Kconfig" "$PROJ/include" "$PROJ/drivers" "$out/"
+	cp -r "$PROJ/Kbuild" "$PROJ/Kconfig" "$PROJ/compat" "$PROJ/include" "$PROJ/drivers" "$out/"
 	find "$out" -name '*-test.c' -delete
 	find "$out" -path '*/tests/Kbuild' -exec sh -c ': > "$1"' _ {} \;
-	kbuild_locked make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m CONFIG_DRM_SIMGPU=m W=1 \
+	kbuild_locked make -C "$kdir" M="$out" CONFIG_DMA_FENCE_TOKEN=m CONFIG_DRM_SIMGPU=m W=1 DFT_SHOW_PROBES=1 \
 		KCFLAGS=-Werror modules >"$out/build.log" 2>&1
 	echo "$?" >"$out/build.status"
 	echo "$stamp" >"$out/.dft-build-stamp"

@@ -13,6 +13,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "dma-fence-token-compat.h"
 #include "dma-fence-token-mock.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -758,8 +759,8 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_coredump),
 	KUNIT_CASE(ring_submit_irqs_off),
 	KUNIT_CASE(ring_teardown_race),
-	KUNIT_CASE(ring_irq_timeout_race),
-	KUNIT_CASE(ring_stress_hangs),
+	DFT_KUNIT_CASE_SLOW(ring_irq_timeout_race),
+	DFT_KUNIT_CASE_SLOW(ring_stress_hangs),
 	KUNIT_CASE(ring_reopen_mid_close),
 	KUNIT_CASE(ring_opportunistic_head),
 	KUNIT_CASE(ring_seqno_wrap),

@@ -13,6 +13,8 @@
 #include <linux/dma-fence-token.h>
 #include <linux/tracepoint.h>
 
+#include "dma-fence-token-compat.h"
+
 TRACE_DEFINE_ENUM(DMA_FENCE_TOKEN_PATH_NONE);
 TRACE_DEFINE_ENUM(DMA_FENCE_TOKEN_PATH_SIGNAL);
 TRACE_DEFINE_ENUM(DMA_FENCE_TOKEN_PATH_PROMISE);
@@ -65,8 +67,8 @@ TRACE_EVENT(dma_fence_token_create,
 			     __string(timeline, fence->ops->get_timeline_name(fence))
 			     __field(u64, context)
 			     __field(u64, seqno)),
-	    TP_fast_assign(__assign_str(driver, fence->ops->get_driver_name(fence));
-			   __assign_str(timeline, fence->ops->get_timeline_name(fence));
+	    TP_fast_assign(dft_assign_str(driver, fence->ops->get_driver_name(fence));
+			   dft_assign_str(timeline, fence->ops->get_timeline_name(fence));
 			   __entry->context = fence->context;
 			   __entry->seqno = fence->seqno;),
 	    TP_printk("driver=%s timeline=%s context=%llu seqno=%llu",
@@ -103,7 +105,7 @@ TRACE_EVENT(dma_fence_token_transfer,
 	    TP_fast_assign(__entry->context = fence->context;
 			   __entry->seqno = fence->seqno;
 			   __entry->path = path;
-			   __assign_str(name, name);),
+			   dft_assign_str(name, name);),
 	    TP_printk("context=%llu seqno=%llu path=%s to=%s",
 		      __entry->context, __entry->seqno, show_dft_path(__entry->path),
 		      __get_str(name))
@@ -116,7 +118,7 @@ TRACE_EVENT(dma_fence_token_complete_batch,
 	    TP_STRUCT__entry(__string(ring, ring)
 			     __field(u64, seqno)
 			     __field(unsigned int, count)),
-	    TP_fast_assign(__assign_str(ring, ring);
+	    TP_fast_assign(dft_assign_str(ring, ring);
 			   __entry->seqno = seqno;
 			   __entry->count = count;),
 	    TP_printk("ring=%s seqno=%llu count=%u",
@@ -130,7 +132,7 @@ TRACE_EVENT(dma_fence_token_timeout,
 	    TP_STRUCT__entry(__string(ring, ring)
 			     __field(u64, context)
 			     __field(u64, seqno)),
-	    TP_fast_assign(__assign_str(ring, ring);
+	    TP_fast_assign(dft_assign_str(ring, ring);
 			   __entry->context = hung->context;
 			   __entry->seqno = hung->seqno;),
 	    TP_printk("ring=%s context=%llu seqno=%llu",
@@ -144,7 +146,7 @@ TRACE_EVENT(dma_fence_token_ring_close,
 	    TP_STRUCT__entry(__string(ring, ring)
 			     __field(int, error)
 			     __field(unsigned int, count)),
-	    TP_fast_assign(__assign_str(ring, ring);
+	    TP_fast_assign(dft_assign_str(ring, ring);
 			   __entry->error = error;
 			   __entry->count = count;),
 	    TP_printk("ring=%s error=%d count=%u",

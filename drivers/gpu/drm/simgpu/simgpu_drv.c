@@ -17,6 +17,7 @@
 #include <linux/platform_device.h>
 #include <linux/seq_file.h>
 
+#include "dma-fence-token-compat.h"
 #include "simgpu_drv.h"
 
 /**
@@ -138,6 +139,7 @@ static const struct file_operations simgpu_fops = {
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
+	DFT_FOP_FLAGS
 };
 
 static const struct drm_driver simgpu_drm_driver = {
