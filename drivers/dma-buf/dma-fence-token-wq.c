@@ -70,16 +70,40 @@
  *   sit on a list under the queue's lock; only they take it.
  */
 
+#if defined(DFT_HAVE_ALLOC_WORKQUEUE_LOCKDEP_MAP) && defined(CONFIG_LOCKDEP)
+/*
+ * The workqueue's own map is subclass 1 of the init site's key: the worker
+ * holds it around every item, and @q->map (subclass 0) nests inside.
+ */
+static struct workqueue_struct *dft_wq_alloc(struct dma_fence_token_wq *q,
+					     const char *name, unsigned int flags,
+					     struct lock_class_key *key)
+{
+	lockdep_init_map(&q->wq_map, name, key, 1);
+	if (flags & DMA_FENCE_TOKEN_WQ_ORDERED)
+		return alloc_ordered_workqueue_lockdep_map("%s", WQ_MEM_RECLAIM,
+							   &q->wq_map, name);
+	return alloc_workqueue_lockdep_map("%s", WQ_MEM_RECLAIM, 0, &q->wq_map,
+					   name);
+}
+#else
+static struct workqueue_struct *dft_wq_alloc(struct dma_fence_token_wq *q,
+					     const char *name, unsigned int flags,
+					     struct lock_class_key *key)
+{
+	if (flags & DMA_FENCE_TOKEN_WQ_ORDERED)
+		return alloc_ordered_workqueue("%s", WQ_MEM_RECLAIM, name);
+	return alloc_workqueue("%s", WQ_MEM_RECLAIM, 0, name);
+}
+#endif
+
 int __dma_fence_token_wq_init(struct dma_fence_token_wq *q, const char *name,
 			      unsigned int flags, struct lock_class_key *key)
 {
 	if (WARN_ON_ONCE(flags & ~DMA_FENCE_TOKEN_WQ_ORDERED))
 		return -EINVAL;
 
-	if (flags & DMA_FENCE_TOKEN_WQ_ORDERED)
-		q->wq = alloc_ordered_workqueue("%s", WQ_MEM_RECLAIM, name);
-	else
-		q->wq = alloc_workqueue("%s", WQ_MEM_RECLAIM, 0, name);
+	q->wq = dft_wq_alloc(q, name, flags, key);
 	if (!q->wq)
 		return -ENOMEM;
 
@@ -424,8 +448,10 @@ EXPORT_SYMBOL_GPL(dma_fence_token_wq_queue_held);
  * Queues the item on its queue.  Does nothing if the item is not held, for
  * example because teardown already cancelled it.
  *
- * Context: any context, including fence callbacks and hard interrupts;
- * does not sleep or allocate.
+ * Context: any context where a spinlock_t may be taken, fence callbacks and
+ * interrupt handlers included (on PREEMPT_RT not a _HARD hrtimer, an
+ * IRQF_NO_THREAD handler or under a raw spinlock); does not sleep or
+ * allocate.
  * Return: true if the item was queued.
  */
 bool dma_fence_token_wq_item_release(struct dma_fence_token_wq_item *work)

@@ -27,6 +27,11 @@
  *	tracker's watchdog); written by the worker, read locklessly
  * @map: lockdep map that stands for "a fence depends on an item of this
  *	queue"; one lockdep class per init call site
+ * @wq_map: lockdep map of @wq itself, where the kernel takes one from the
+ *	creator (alloc_workqueue_lockdep_map(), v6.11): one class per init
+ *	call site too, so that what one queue of a driver teaches lockdep
+ *	holds for all of them, and creating a queue registers no lockdep key;
+ *	unused before v6.11 (each workqueue has a class of its own there)
  * @users: the hardware rings whose timeout runs on this queue (struct
  *	dma_fence_token_wq_user); protected by @lock
  *
@@ -44,6 +49,7 @@ struct dma_fence_token_wq {
 	unsigned long progress_at;
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map map;
+	struct lockdep_map wq_map;
 #endif
 	struct list_head users;
 };
