@@ -229,9 +229,18 @@ static void dft_neg_vmalloc(struct kunit *test)
 	dft_expect_fence(test, 1);
 }
 
+/*
+ * How long an item of %DFT_NEG_WQ_BUSY, or the item of
+ * dft_neg_flush_alloc_work(), keeps running: a flush or cancel from a
+ * section must find it running, as since v6.12 the workqueue annotates
+ * only a flush of an item that is pending or running.
+ */
+#define DFT_NEG_BUSY_MS 1000
+
 static void dft_alloc_work_fn(struct work_struct *work)
 {
 	kfree(kmalloc(64, GFP_KERNEL));
+	msleep(DFT_NEG_BUSY_MS);
 }
 
 static DECLARE_WORK(dft_alloc_work, dft_alloc_work_fn);
@@ -682,10 +691,10 @@ static void dft_neg_wrong_irq(struct kunit *test)
 	dft_need_tracker(test);
 	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, e);
-	hrtimer_init(&e->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&e->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	e->timer.function = dft_elsewhere_irq;
 	dft_elsewhere_begin(test, e);
-	hrtimer_start(&e->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&e->timer, ms_to_ktime(1), HRTIMER_MODE_REL);
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&e->done, 10 * HZ), 0);
 	hrtimer_cancel(&e->timer);
 	dft_expect_misuse(test, DMA_FENCE_TOKEN_MISUSE_WRONG_CONTEXT);
@@ -864,6 +873,7 @@ enum dft_neg_wq_misuse {
 	DFT_NEG_WQ_VMALLOC,
 	DFT_NEG_WQ_WRONG_FENCE,
 	DFT_NEG_WQ_WRONG_TASK,
+	DFT_NEG_WQ_BUSY,
 };
 
 /**
@@ -875,7 +885,7 @@ enum dft_neg_wq_misuse {
  * @tok: the callback's token, for the thread of %DFT_NEG_WQ_WRONG_TASK
  * @proof: what that thread's discharge returned
  * @go: completed by the callback once @tok is set
- * @done: completed by that thread
+ * @done: completed by that thread, or by the callback of %DFT_NEG_WQ_BUSY
  */
 struct dft_neg_job {
 	struct dma_fence_token_wq_item work;
@@ -937,6 +947,10 @@ static struct dma_fence_token_proof dft_neg_wq_run(struct dma_fence_token_wq_ite
 		break;
 	case DFT_NEG_WQ_VMALLOC:
 		vfree(vmalloc(PAGE_SIZE));
+		break;
+	case DFT_NEG_WQ_BUSY:
+		complete(&job->done);
+		msleep(DFT_NEG_BUSY_MS);
 		break;
 	case DFT_NEG_WQ_WRONG_FENCE: {
 		struct dma_fence_token other;
@@ -1076,7 +1090,7 @@ static void dft_neg_wq_sync(struct kunit *test, bool cancel)
 {
 	struct dma_fence_token_wq q;
 	struct dft_neg_job *job;
-	struct mock_fence *other;
+	struct mock_fence *other, *busy;
 	struct dma_fence_token tok;
 	struct dma_fence_token_proof proof;
 
@@ -1096,6 +1110,16 @@ static void dft_neg_wq_sync(struct kunit *test, bool cancel)
 	dma_fence_token_proof_end(proof, &other->base);
 	KUNIT_EXPECT_GE(test, dma_fence_wait_timeout(&other->base, false, 10 * HZ), 1);
 
+	/* Again, the item kept running while the section waits for it. */
+	busy = mock_fence_alloc(dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_NOT_NULL(test, busy);
+	job->misuse = DFT_NEG_WQ_BUSY;
+	init_completion(&job->done);
+	dma_fence_token_begin(&tok, &busy->base);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_wq_queue(&tok, &q, &job->work, &proof), 0);
+	dma_fence_token_proof_end(proof, &busy->base);
+	wait_for_completion(&job->done);
+
 	dma_fence_token_begin(&tok, dft_f(test));
 	if (cancel)
 		cancel_work_sync(&job->work.base);
@@ -1103,8 +1127,10 @@ static void dft_neg_wq_sync(struct kunit *test, bool cancel)
 		flush_work(&job->work.base);
 	dma_fence_token_proof_end(dma_fence_token_signal(&tok, 0), dft_f(test));
 
+	KUNIT_EXPECT_GE(test, dma_fence_wait_timeout(&busy->base, false, 10 * HZ), 1);
 	dma_fence_token_wq_fini(&q);
 	dma_resv_fini(&job->resv);
+	mock_fence_put(busy);
 	mock_fence_put(other);
 	KUNIT_EXPECT_EQ(test, debug_locks, 0);
 	dft_expect_fence(test, 1);
