@@ -1836,7 +1836,12 @@ static int dft_ob_init(void)
 		INIT_HLIST_NODE(&dft_ob_pool[i].node);
 		list_add_tail(&dft_ob_pool[i].link, &dft_ob_free);
 	}
-	dft_ob_fast = obligations >= 4 * num_possible_cpus() * DFT_OB_CPU_CACHE;
+	/*
+	 * Not on PREEMPT_RT: the per-CPU caches rely on preemption being off
+	 * around dft_ob_lock, a lock that sleeps there.
+	 */
+	dft_ob_fast = !IS_ENABLED(CONFIG_PREEMPT_RT) &&
+		      obligations >= 4 * num_possible_cpus() * DFT_OB_CPU_CACHE;
 	register_module_notifier(&dft_ob_module_nb);
 	WRITE_ONCE(dft_ob_ready, true);
 	return 0;

@@ -137,7 +137,7 @@ int __dma_fence_token_ring_init(struct dma_fence_token_ring *ring, const char *n
 	ring->has_last = false;
 	ring->closing = 0;
 	ring->dying = false;
-	ring->signalling_cpu = -1;
+	ring->signalling_task = NULL;
 	ring->closed = false;
 	ring->timeout = timeout;
 	ring->progress_at = jiffies;
@@ -186,16 +186,16 @@ static bool dft_ring_reentered(struct dma_fence_token_ring *ring)
 	bool reentered;
 
 	/*
-	 * Only a CPU that holds the lock with interrupts off sets it.  A ring
-	 * fence signalled by someone else (an opportunistic signal) runs its
-	 * callbacks under the ring's lock too: lockdep knows who holds it, as
-	 * long as it is on (off, it claims every lock is held).
+	 * Only the task that holds the lock sets it (with interrupts off,
+	 * except on PREEMPT_RT, where it may be preempted but stays the
+	 * holder).  A ring fence signalled by someone else (an opportunistic
+	 * signal) runs its callbacks under the ring's lock too: lockdep knows
+	 * who holds it, as long as it is on (off, it claims every lock is
+	 * held).
 	 */
-	preempt_disable();
-	reentered = READ_ONCE(ring->signalling_cpu) == smp_processor_id() ||
+	reentered = READ_ONCE(ring->signalling_task) == current ||
 		    (IS_ENABLED(CONFIG_LOCKDEP) && debug_locks &&
 		     lockdep_is_held(&ring->lock));
-	preempt_enable();
 	return WARN_ONCE(reentered,
 			 "dma_fence_token_ring %s: ring function called from a callback of one of its fences\n",
 			 ring->name);
@@ -210,9 +210,9 @@ static void dft_ring_signal_locked(struct dma_fence_token_ring *ring,
 		return;
 	if (error)
 		dma_fence_set_error(fence, error);
-	WRITE_ONCE(ring->signalling_cpu, smp_processor_id());
+	WRITE_ONCE(ring->signalling_task, current);
 	dma_fence_signal_timestamp_locked(fence, now);
-	WRITE_ONCE(ring->signalling_cpu, -1);
+	WRITE_ONCE(ring->signalling_task, NULL);
 }
 
 /*
@@ -455,8 +455,10 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_unreserve);
  * Uses one reserved slot whether the transfer is accepted or refused: do
  * not unreserve it afterwards.
  *
- * Context: any context, including hard interrupts, but not a callback of
- * one of the ring's fences; does not allocate.
+ * Context: any context where a spinlock_t may be taken, interrupt handlers
+ * included (on PREEMPT_RT not a _HARD hrtimer, an IRQF_NO_THREAD handler
+ * or under a raw spinlock), but not a callback of one of the ring's
+ * fences; does not allocate.
  * Return: 0; -ESHUTDOWN if @ring is closed, torn down or its queue is gone;
  * -EINVAL (with a warning) if the ring has no timeout, if no slot was
  * reserved, if the fence does not use the ring's lock or if its seqno is
@@ -567,8 +569,9 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_push);
  * progress, for the timeout as well.  Report ring completions here rather
  * than with an opportunistic signal, which the ring only notices later.
  *
- * Context: any context, including hard interrupts, but not a callback of
- * one of the ring's fences.
+ * Context: any context where a spinlock_t may be taken, interrupt handlers
+ * included (on PREEMPT_RT not a _HARD hrtimer, an IRQF_NO_THREAD handler
+ * or under a raw spinlock), but not a callback of one of the ring's fences.
  * Return: the number of fences taken off the ring.
  */
 unsigned int dma_fence_token_ring_complete(struct dma_fence_token_ring *ring,
@@ -621,8 +624,9 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_complete);
  * Later transfers are refused until dma_fence_token_ring_reopen().  May be
  * called from the &dma_fence_token_ring_ops.timedout callback.
  *
- * Context: any context, including hard interrupts, but not a callback of
- * one of the ring's fences.
+ * Context: any context where a spinlock_t may be taken, interrupt handlers
+ * included (on PREEMPT_RT not a _HARD hrtimer, an IRQF_NO_THREAD handler
+ * or under a raw spinlock), but not a callback of one of the ring's fences.
  * Return: the number of fences signalled.
  */
 unsigned int dma_fence_token_ring_close(struct dma_fence_token_ring *ring, int error)

@@ -49,9 +49,11 @@ struct dma_fence_token_ring_ops {
  * @closing: closes that are signalling the ring's fences, with the lock
  *	dropped between batches; the ring cannot be reopened meanwhile
  * @dying: dma_fence_token_ring_fini() began; the ring never reopens
- * @signalling_cpu: CPU that signals a fence of the ring under its lock,
- *	running the fence's callbacks, or -1: a ring function called from
- *	such a callback is refused instead of spinning on the lock
+ * @signalling_task: task that signals a fence of the ring under its lock,
+ *	running the fence's callbacks, or NULL: a ring function called from
+ *	such a callback is refused instead of spinning on the lock (a task,
+ *	not a CPU: on PREEMPT_RT the lock holder may be preempted by another
+ *	task that uses the ring rightly)
  * @progress_at: jiffies of the last completion, or when the ring got busy
  * @closed: the ring refuses new fences until dma_fence_token_ring_reopen()
  * @timeout: jiffies without progress after which the oldest fence is hung;
@@ -80,7 +82,7 @@ struct dma_fence_token_ring {
 	bool has_last;
 	unsigned int closing;
 	bool dying;
-	int signalling_cpu;
+	struct task_struct *signalling_task;
 	unsigned long progress_at;
 	bool closed;
 	unsigned long timeout;

@@ -62,7 +62,7 @@ struct mock_job {
  * @hw_seqno: last seqno the simulated hardware completed by hand
  * @timedout: times the driver's timeout handler ran
  * @timedout_hook: extra work for the timeout handler (tests)
- * @irq_hook: extra work for the interrupt handler (tests), hard irq context
+ * @irq_hook: extra work for the interrupt handler (tests), interrupt context
  * @release_hook: extra work when a job's fence is released (tests), where
  *	its last reference goes
  */
@@ -150,7 +150,12 @@ static inline void mock_ring_fini(struct mock_ring *mr)
 	dma_fence_token_wq_fini(&mr->wq);
 }
 
-/* The simulated interrupt: report the job's completion (hard irq). */
+/*
+ * The simulated interrupt: report the job's completion.  The timer is not
+ * a _HARD one: it expires in hard interrupt context, except on PREEMPT_RT,
+ * where it runs in a thread as a real driver's interrupt handler does, and
+ * lockdep checks it as such (PROVE_RAW_LOCK_NESTING).
+ */
 static inline enum hrtimer_restart mock_job_irq_fn(struct hrtimer *t)
 {
 	struct mock_job *job = container_of(t, struct mock_job, irq);
@@ -190,7 +195,7 @@ static inline struct mock_job *mock_job_prepare(struct mock_ring *mr,
 		return ERR_PTR(-ENOMEM);
 	job->mr = mr;
 	job->fault = fault;
-	hrtimer_init(&job->irq, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&job->irq, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	job->irq.function = mock_job_irq_fn;
 	dma_fence_init(&job->base, &mock_job_ops, dma_fence_token_ring_lock(&mr->ring),
 		       mr->context, ++mr->seqno);
@@ -263,7 +268,7 @@ static inline void mock_job_irq(struct mock_job *job, u64 delay_ns)
 {
 	if (job->fault == MOCK_HANG)
 		return;
-	hrtimer_start(&job->irq, ns_to_ktime(delay_ns), HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&job->irq, ns_to_ktime(delay_ns), HRTIMER_MODE_REL);
 }
 
 static inline void mock_job_put(struct mock_job *job)

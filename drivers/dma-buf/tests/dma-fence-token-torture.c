@@ -32,6 +32,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
+#include "dma-fence-token-compat.h"
 #include "dma-fence-token-mock.h"
 #include "../dma-fence-token-internal.h"
 
@@ -374,9 +375,9 @@ static int tt_ring_up(struct tt_ring *r, unsigned long tseed)
 	}
 	prandom_seed_state(&r->rnd, tseed);
 	r->hang_until = jiffies;
-	hrtimer_init(&r->irq, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&r->irq, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	r->irq.function = tt_irq;
-	hrtimer_start(&r->irq, ns_to_ktime(50000), HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&r->irq, ns_to_ktime(50000), HRTIMER_MODE_REL);
 	return 0;
 }
 
@@ -773,7 +774,7 @@ static void tt_torture(struct kunit *test)
 }
 
 static struct kunit_case tt_cases[] = {
-	KUNIT_CASE(tt_torture),
+	DFT_KUNIT_CASE_SLOW(tt_torture),
 	{}
 };
 

@@ -179,9 +179,12 @@ static void simgpu_job_dispatched(struct simgpu_job *job)
 }
 
 /*
- * The engine's completion interrupt (hard interrupt context): report every
- * job the engine finished, in order.  A hung job stops the engine; a lost
- * interrupt reports nothing, a later completion covers the job.
+ * The engine's completion interrupt: report every job the engine finished,
+ * in order.  A hung job stops the engine; a lost interrupt reports nothing,
+ * a later completion covers the job.  It runs in hard interrupt context,
+ * except on PREEMPT_RT, where a timer that is not _HARD runs in a thread,
+ * as a real handler would (the fence and ring locks are spinlock_t, which
+ * sleep there).
  */
 static enum hrtimer_restart simgpu_engine_irq(struct hrtimer *timer)
 {
@@ -247,7 +250,7 @@ static void simgpu_engine_start(struct simgpu_engine *engine,
 		list_add_tail(&job->hw_link, &engine->hw_jobs);
 		dma_fence_get(&job->base);
 		if (idle)
-			hrtimer_start(&engine->irq, job->end, HRTIMER_MODE_ABS_HARD);
+			hrtimer_start(&engine->irq, job->end, HRTIMER_MODE_ABS);
 	}
 	spin_unlock_irq(&engine->hw_lock);
 }
@@ -612,7 +615,7 @@ struct simgpu_file *simgpu_file_create(unsigned int id)
 		spin_lock_init(&engine->fifo_lock);
 		spin_lock_init(&engine->hw_lock);
 		INIT_LIST_HEAD(&engine->hw_jobs);
-		hrtimer_init(&engine->irq, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+		hrtimer_init(&engine->irq, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 		engine->irq.function = simgpu_engine_irq;
 		engine->context = dma_fence_context_alloc(1);
 		ret = dma_fence_token_ring_init(&engine->ring, engine->name,
