@@ -16,25 +16,30 @@
 #   make torture   the ring and queue torture suite alone, long (TORTURE_S,
 #                  default 300 s; TORTURE_SEED, TORTURE_THREADS,
 #                  TORTURE_ARCH=um|x86_64)
+#   make check-rt  the module suites and the sample driver on a 6.12
+#                  PREEMPT_RT kernel with lockdep (not part of check)
 #   make selftest  prove that make check fails when it should, and passes
 #                  on TCG when KVM is broken
 #   make docs      build the rst with Sphinx (the docs gate alone)
 #
-# Variables: BUILD (build output, default ./build), KSRC_CACHE (extracted
-# kernel source, default $(BUILD)/cache), JOBS (default: nproc).
+# Variables: KERNELS (make check's kernels, default "6.1.192 6.12.117";
+# "6.12" names 6.12.117), KVER (the kernel of every other target, default
+# 6.1.192), BUILD (build output, one directory per kernel, default
+# ./build), KSRC_CACHE (extracted kernel sources, default $(BUILD)/cache),
+# JOBS (default: nproc).
 # make demo: DEMO_JOBS, ENGINES, HANG_PCT, LOST_PCT, ERROR_PCT, DEPS_PCT,
 # TIMEOUT_MS, SEED.
 
 BUILD ?= $(CURDIR)/build
 KSRC_CACHE ?= $(BUILD)/cache
-export BUILD KSRC_CACHE
+export BUILD KSRC_CACHE KERNELS KVER
 ifdef JOBS
 export JOBS
 endif
 export DEMO_JOBS ENGINES HANG_PCT LOST_PCT ERROR_PCT DEPS_PCT TIMEOUT_MS SEED
 export TORTURE_S TORTURE_SEED TORTURE_THREADS TORTURE_ARCH
 
-.PHONY: all check demo bench torture selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu \
+.PHONY: all check check-rt demo bench torture selftest kunit kunit-um kunit-x86 neg neg-um neg-x86 qemu \
 	qemu-obs simgpu debian gates docs misuse-table oot provision clean distclean help
 
 all: help
@@ -44,6 +49,9 @@ help:
 
 check:
 	@scripts/check.sh
+
+check-rt:
+	@scripts/check-rt.sh
 
 demo:
 	@scripts/demo.sh
@@ -102,8 +110,8 @@ oot:
 	@scripts/oot-build.sh
 
 clean:
-	rm -rf $(BUILD)/kunit-* $(BUILD)/x86-mod $(BUILD)/x86-prod $(BUILD)/oot-debian \
-		$(BUILD)/logs $(BUILD)/simgpu $(BUILD)/docs $(BUILD)/debian
+	rm -rf $(BUILD)/*/kunit-* $(BUILD)/*/x86-* $(BUILD)/*/oot-debian $(BUILD)/*/dkms \
+		$(BUILD)/*/logs $(BUILD)/*/simgpu $(BUILD)/*/docs $(BUILD)/*/debian $(BUILD)/logs
 
 distclean:
 	rm -rf $(BUILD)

@@ -70,7 +70,9 @@ mapfile -t entries < <(awk '
 		opt = $1
 		if (opt !~ /^CONFIG_/) opt = "CONFIG_" opt
 		arches = "all"
-		if ($2 ~ /^(x86_64|um)(,(x86_64|um))*$/) { arches = $2; $2 = "" }
+		if ($2 ~ /^(x86_64|um|[0-9]+\.[0-9]+)(,(x86_64|um|[0-9]+\.[0-9]+))*$/) {
+			arches = $2; $2 = ""
+		}
 		$1 = ""
 		sub(/^[ \t]+/, "")
 		print opt "\t" arches "\t" $0
@@ -94,6 +96,14 @@ for cfg in "$@"; do
 	echo "config-compare: $cfg ($arch) against $debian"
 	for e in "${entries[@]}"; do
 		IFS=$'\t' read -r opt arches reason <<<"$e"
+		# Kernel tokens (6.1, 6.12) limit the entry to those kernels.
+		kernels=$(tr ',' '\n' <<<"$arches" | { grep -E '^[0-9]+\.[0-9]+$' || true; } | tr '\n' ',')
+		if [ -n "$kernels" ] && [[ ",$kernels" != *",${KVER%.*},"* ]]; then
+			printf '  %-8s %-6s %s (kernels %s only)\n' n/a "$arch" "$opt" "${kernels%,}"
+			continue
+		fi
+		arches=$(tr ',' '\n' <<<"$arches" | { grep -vE '^[0-9]+\.[0-9]+$' || true; } | paste -sd,)
+		[ -n "$arches" ] || arches=all
 		d=${deb[$opt]:-}
 		if [ -z "$d" ]; then
 			printf '  %-8s %-6s %s (not in Debian'\''s configuration)\n' unknown "$arch" "$opt"

@@ -4,7 +4,10 @@
 # Static gates: sparse (zero warnings on project code, and the deliberate
 # misuse in tests/sparse must be caught), checkpatch --strict, kernel-doc
 # -Wall, the documentation built by Sphinx through the kernel's kernel-doc
-# extension, and the out-of-tree build against Debian's headers.
+# extension, the out-of-tree build against Debian's headers, dkms build
+# against the same headers (scripts/dkms-build.sh), and the feature probes
+# (compat/): what they find in the out-of-tree build must be what
+# tests/compat-probes.txt expects of this kernel.
 #
 # sparse runs on the x86_64 misuse KUnit build (debug configuration, every
 # project file compiled: library, all suites, the sample driver); it is
@@ -15,13 +18,13 @@
 # that tests/debian-config-watch.txt lists (scripts/config-compare.sh).
 #
 # Usage: scripts/gates.sh [sparse] [checkpatch] [kernel-doc] [docs] [oot]
-#	[config]  (default: all of them)
+#	[probes] [dkms] [config]  (default: all of them)
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(sparse checkpatch kernel-doc docs oot config)
+[ ${#want[@]} -gt 0 ] || want=(sparse checkpatch kernel-doc docs oot probes dkms config)
 wants() { printf '%s\n' "${want[@]}" | grep -qxF "$1"; }
 
 prepare_tree >/dev/null || { stage_result gates-setup 0 1; exit 1; }
@@ -153,6 +156,26 @@ if wants oot; then
 	st=$?
 	sed 's/^/    /' "$logs/oot.log" | grep -v '^    stage:' >&2
 	verdict "out-of-tree build against Debian's $KVER headers (-Werror)" $st
+fi
+
+if wants probes; then
+	# The out-of-tree build prints the probes' verdict (DFT_SHOW_PROBES).
+	# oot-build.sh reuses a build made from the same inputs.
+	"$PROJ/scripts/oot-build.sh" >/dev/null 2>&1
+	got=$(sed -n 's/^dft-probes: //p' "$BUILD/oot-debian/build.log" 2>/dev/null | head -n 1 |
+		tr ' ' '\n' | sed -n 's/^-DDFT_HAVE_//p' | tr 'A-Z' 'a-z' | sort | tr '\n' ' ')
+	want_p=$(awk -v k="$KVER" '$1 == k { for (i = 2; i <= NF; i++) print $i }' \
+		"$PROJ/tests/compat-probes.txt" | sort | tr '\n' ' ')
+	log "    probes on Debian's $KVER headers: ${got:-none}(expected: ${want_p:-none})"
+	grep -q '^dft-probes: ' "$BUILD/oot-debian/build.log" 2>/dev/null && [ "$got" = "$want_p" ]
+	verdict "feature probes find what $KVER has" $?
+fi
+
+if wants dkms; then
+	"$PROJ/scripts/dkms-build.sh" >"$logs/dkms.log" 2>&1
+	st=$?
+	sed 's/^/    /' "$logs/dkms.log" | grep -v '^    stage:' >&2
+	verdict "dkms build against Debian's $KVER headers" $st
 fi
 
 if wants config; then

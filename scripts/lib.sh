@@ -12,9 +12,38 @@
 # and exits non-zero if m > 0.
 
 PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$PROJ/build}
-KSRC_CACHE=${KSRC_CACHE:-$BUILD/cache}
-OVERLAY=${OVERLAY:-$BUILD/overlay}
+
+# The kernels the project is tested on, by exact version: the Debian source
+# package linux-source-<major.minor> whose tree is extracted, and the Debian
+# headers of the same upstream version.  Nothing picks "the newest" of
+# anything.  KERNELS (make check) lists them, KVER is the one a script works
+# on; both take "6.12" as well as "6.12.117".
+KERNELS_PINNED="6.1.192 6.12.117"
+log() { printf '%s\n' "$*" >&2; }
+# pinned_kernel <version or major.minor>: the pinned version it names.
+pinned_kernel() {
+	local k
+	for k in $KERNELS_PINNED; do
+		if [ "$1" = "$k" ] || [ "$1" = "${k%.*}" ]; then
+			echo "$k"
+			return 0
+		fi
+	done
+	log "no pinned kernel $1 (pinned: $KERNELS_PINNED)"
+	return 1
+}
+KERNELS=${KERNELS:-$KERNELS_PINNED}
+KVER=$(pinned_kernel "${KVER:-${KERNELS%% *}}") || exit 1
+export KVER
+KSRC_PKG=linux-source-${KVER%.*}
+
+# Build output: one directory per kernel under the build root, which is
+# fixed by the first script of a run (nested scripts inherit it).
+DFT_BUILD_ROOT=${DFT_BUILD_ROOT:-${BUILD:-$PROJ/build}}
+export DFT_BUILD_ROOT
+KSRC_CACHE=${KSRC_CACHE:-$DFT_BUILD_ROOT/cache}
+BUILD=$DFT_BUILD_ROOT/$KVER
+OVERLAY=$BUILD/overlay
 JOBS=${JOBS:-$(nproc)}
 # ccache hits across clones in other directories: hash paths relative to
 # the project, not the absolute directory of this clone.
@@ -24,16 +53,8 @@ export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 # clone sharing KSRC_CACHE) take this lock, so that only one runs at a time.
 export KBUILD_LOCK=${KBUILD_LOCK:-$KSRC_CACHE/.kbuild.lock}
 
-# The kernel the project is tested on, by exact version: the Debian source
-# package whose tree is extracted, and the Debian headers the production
-# build uses.  Nothing picks "the newest" of anything.
-KVER=${KVER:-6.1.192}
-KSRC_PKG=linux-source-${KVER%.*}
-
 # Lines that must never appear in the console of a positive run.
 REPORT_RE='BUG:|WARNING:|possible circular locking|inconsistent lock state|Invalid wait context|ODEBUG|KASAN|UBSAN|suspected memory leak|unreferenced object|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking|dma_fence_token: '
-
-log() { printf '%s\n' "$*" >&2; }
 
 # ---- Results -------------------------------------------------------------
 
@@ -58,11 +79,12 @@ stage_result() {
 # ---- Provisioning and the tree -------------------------------------------
 
 # Provision packages and the pristine tree, then make the overlay.
-# Prints the overlay path.  Within one make check (scripts/check.sh sets
-# DFT_PREPARED after doing it once) the stages skip the package checks.
+# Prints the overlay path.  Within one make check (scripts/check.sh lists
+# in DFT_PREPARED the kernels it provisioned) the stages skip the package
+# checks.
 prepare_tree() {
 	local pristine
-	if [ -n "${DFT_PREPARED:-}" ] && [ -e "$OVERLAY/.fence-token-overlay" ]; then
+	if [[ " ${DFT_PREPARED:-} " == *" $KVER "* ]] && [ -e "$OVERLAY/.fence-token-overlay" ]; then
 		echo "$OVERLAY"
 		return 0
 	fi
@@ -76,7 +98,7 @@ prepare_tree() {
 debian_headers() {
 	local pkg
 	pkg=$(dpkg-query -W -f='${Package} ${Version} ${Status}\n' 'linux-headers-*-amd64' 2>/dev/null |
-		awk -v v="$KVER" '$2 ~ "^" v "-" && / installed$/ && $1 !~ /-rt-/ { print $1 }' |
+		awk -v v="$KVER" '$2 ~ "^" v "-" && / installed$/ && $1 !~ /-(rt|cloud)-/ { print $1 }' |
 		head -n 1)
 	[ -n "$pkg" ] && [ -d "/usr/src/$pkg" ] && echo "/usr/src/$pkg"
 }
@@ -136,6 +158,17 @@ seed_build_dir() {
 kbuild_locked() {
 	mkdir -p "$(dirname "$KBUILD_LOCK")"
 	( flock 8 && "$@" ) 8>"$KBUILD_LOCK"
+}
+
+# kernel_fragments <arch>: the configuration fragments of KVER's debug
+# kernels that exist: tests/kernel-<major.minor>.config (every
+# architecture) and tests/kunit-<arch>-<major.minor>.config.
+kernel_fragments() {
+	local f
+	for f in "$PROJ/tests/kernel-${KVER%.*}.config" "$PROJ/tests/kunit-$1-${KVER%.*}.config"; do
+		[ -f "$f" ] && echo "$f"
+	done
+	return 0
 }
 
 # ---- QEMU accelerator ----------------------------------------------------
@@ -238,9 +271,12 @@ kunit_py() {
 # would; the misuse suites add drivers/dma-buf/tests/misuse.kunitconfig in
 # a build directory of their own.
 kunit_args() {
-	local arch=$1 kind=$2 a clock
+	local arch=$1 kind=$2 a clock kfrag
 	KUNIT_ARGS=(--arch="$arch" --kunitconfig="$PROJ/drivers/dma-buf/tests/.kunitconfig"
 		    --kunitconfig="$PROJ/tests/kunit-$arch.config")
+	for kfrag in $(kernel_fragments "$arch"); do
+		KUNIT_ARGS+=(--kunitconfig="$kfrag")
+	done
 	KUNIT_BDIR=$BUILD/kunit-$arch
 	if [ "$kind" = negative ]; then
 		KUNIT_ARGS+=(--kunitconfig="$PROJ/drivers/dma-buf/tests/misuse.kunitconfig")
@@ -329,6 +365,23 @@ run_sparse() {
 debug_symbols() {
 	nm -u "$@" 2>/dev/null | grep -E 'lock_acquire|lock_release|lockdep|debug_object' |
 		awk '{ print $NF }' | sort -u | tr '\n' ' '
+}
+
+# ---- QEMU kernels -------------------------------------------------------
+
+# qemu_variant: the x86_64 kernel a module boot uses, from QEMU_VARIANT:
+# empty for the module kernel (build/<kver>/x86-mod), "rt" for the
+# PREEMPT_RT lockdep kernel of scripts/check-rt.sh (x86-rt, with
+# tests/qemu-rt.config).  Sets QV_BUILD, QV_EXTRA (qemu-boot.sh arguments)
+# and QV_SUFFIX (for log directories and names).
+qemu_variant() {
+	case ${QEMU_VARIANT:-} in
+	"")	QV_BUILD=$BUILD/x86-mod; QV_EXTRA=(); QV_SUFFIX= ;;
+	rt)	QV_BUILD=$BUILD/x86-rt
+		QV_EXTRA=(--extra-config "$PROJ/tests/qemu-rt.config")
+		QV_SUFFIX=-rt ;;
+	*)	log "unknown QEMU_VARIANT ${QEMU_VARIANT}"; return 1 ;;
+	esac
 }
 
 # ---- The sample driver ---------------------------------------------------

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what the project needs on a Debian 12 machine and extract the
-# pinned kernel source (KVER in scripts/lib.sh, 6.1.192) once into the cache
-# directory.  Idempotent: a second run only checks.
+# source of one pinned kernel (KVER, one of KERNELS_PINNED in scripts/lib.sh:
+# 6.1.192 or 6.12.117) once into the cache directory.  Idempotent: a second
+# run only checks.
 #
 # The kernel is chosen by exact version, never by "the newest": the source
 # comes from the package linux-source-<major.minor> only if that package's
@@ -24,7 +25,7 @@ cache=${1:?usage: provision.sh <cache-dir>}
 
 pkgs=(build-essential bc bison flex cpio kmod xz-utils rsync python3
       libelf-dev libssl-dev sparse ccache qemu-system-x86 busybox-static
-      python3-sphinx "$KSRC_PKG" trace-cmd)
+      python3-sphinx "$KSRC_PKG" trace-cmd dkms)
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
@@ -48,8 +49,26 @@ missing=()
 for p in "${pkgs[@]}"; do
 	installed "$p" || missing+=("$p")
 done
-# The headers of KVER: Debian's metapackage pulls them in on Debian 12.
-[ -n "$(debian_headers)" ] || missing+=(linux-headers-amd64)
+# headers_package: the name of Debian's linux-headers-<abi>-amd64 package
+# whose upstream version is KVER (6.1.0-57-amd64 for 6.1.192,
+# 6.12.117+deb12-amd64 for 6.12.117), from the package lists.
+headers_package() {
+	apt-cache --names-only search '^linux-headers-[0-9][^ ]*-amd64$' 2>/dev/null |
+		awk '{ print $1 }' | grep -vE -- '-(rt|cloud)-amd64$' |
+		while read -r p; do
+			v=$(apt-cache show --no-all-versions "$p" 2>/dev/null |
+				awk '/^Version:/ { print $2; exit }')
+			case $v in "$KVER"-*) echo "$p"; break ;; esac
+		done
+}
+if [ -z "$(debian_headers)" ]; then
+	hp=$(headers_package)
+	if [ -z "$hp" ]; then
+		"${sudo_cmd[@]}" apt-get update -q >&2 || true
+		hp=$(headers_package)
+	fi
+	missing+=("${hp:-linux-headers-$KVER-amd64}")
+fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "provision: installing ${missing[*]}" >&2
 	apt_install "${missing[@]}"

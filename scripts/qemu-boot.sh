@@ -123,7 +123,7 @@ build_kernel() {
 	     s != "" { if (!(s in v)) o[n++] = s; v[s] = $0; s = "" }
 	     END { for (i = 0; i < n; i++) print v[o[i]] }' \
 		"$root/drivers/dma-buf/tests/.kunitconfig" "$root/tests/kunit-x86_64.config" \
-		"$root/tests/qemu-modules.config" ${extra:+"$extra"} >"$frag.new"
+		$(kernel_fragments x86_64) "$root/tests/qemu-modules.config" ${extra:+"$extra"} >"$frag.new"
 	: >"$build/make.log"
 	rm -f "$build/.dft-build-stamp"
 	if [ ! -f "$build/.config" ] || ! cmp -s "$frag.new" "$frag"; then
@@ -285,8 +285,31 @@ fi
 # The module suites: from the marker in front of /init's KTAP header to the
 # end of module loading (the boot's own empty KTAP run comes before).
 ktap=$build/ktap-$name.log
+# Since v6.6 every module load prints a KTAP header and plan of its own and
+# numbers its suites from 1; before, only /init's header came, and the
+# numbers ran on.  Keep the first header, replace the top-level plans by
+# one that sums them (none if there was none), and number the top-level
+# results in order: one KTAP document either way.
 sed -n '/qemu-boot: ---- module ktap start/,/qemu-boot: ---- modules loaded/p' \
-	"$clean" >"$ktap"
+	"$clean" | awk '
+	{ line = $0; pre = ""; body = line }
+	match(line, /^\[[^]]*\] /) { pre = substr(line, 1, RLENGTH); body = substr(line, RLENGTH + 1) }
+	body ~ /^KTAP version [0-9]+$/ { if (!head++) out[++m] = line; next }
+	body ~ /^1\.\.[0-9]+$/ { plan += substr(body, 4); ppre = pre; next }
+	body ~ /^(not )?ok [0-9]+ / {
+		n++
+		sub(/ok [0-9]+ /, "ok " n " ", body)
+		out[++m] = pre body
+		next
+	}
+	{ out[++m] = line }
+	END {
+		for (i = 1; i <= m; i++) {
+			print out[i]
+			if (plan && out[i] ~ /^(\[[^]]*\] )?KTAP version [0-9]+$/)
+				print ppre "1.." plan
+		}
+	}' >"$ktap"
 krc=0
 kout=$(python3 "$kunit_py" parse "$ktap" 2>&1) || krc=$?
 printf '%s\n' "$kout"

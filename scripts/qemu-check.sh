@@ -6,18 +6,20 @@
 # run at load time), unloads both, checks that lockdep is still on, and fails
 # on any unexpected kernel report.  Counts every KUnit case plus the boot.
 #
-# Usage: scripts/qemu-check.sh
+# Usage: scripts/qemu-check.sh   (QEMU_VARIANT=rt: the PREEMPT_RT kernel of
+#	scripts/check-rt.sh instead of the module kernel)
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 prepare_tree >/dev/null || { stage_result qemu-setup 0 1; exit 1; }
-mkdir -p "$BUILD/logs/qemu"
-out=$BUILD/logs/qemu/harness.out
+qemu_variant
+mkdir -p "$BUILD/logs/qemu$QV_SUFFIX"
+out=$BUILD/logs/qemu$QV_SUFFIX/harness.out
 
-"$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$BUILD/x86-mod" \
+"$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$QV_BUILD" "${QV_EXTRA[@]}" \
 	--modules "dma-fence-tokens dma-fence-token-test dma-fence-token-wq-test dma-fence-token-ring-test dma-fence-token-obs-test" --name modules \
-	--workload-file "$PROJ/tests/guest/modules.sh" --log "$BUILD/logs/qemu/console.log" \
+	--workload-file "$PROJ/tests/guest/modules.sh" --log "$BUILD/logs/qemu$QV_SUFFIX/console.log" \
 	--min-tests 10 >"$out" 2>&1
 rc=$?
 grep -E '^qemu: |\[(PASSED|FAILED|SKIPPED|CRASHED)\]' "$out" >&2

@@ -13,16 +13,18 @@
 # KUnit kernel builds it).
 #
 # Usage: scripts/simgpu-check.sh   (SIMGPU_JOBS, SIMGPU_ROUNDS,
-#	SIMGPU_LONG_JOBS, SIMGPU_LONG_MIN_S, SIMGPU_FUZZ_S override)
+#	SIMGPU_LONG_JOBS, SIMGPU_LONG_MIN_S, SIMGPU_FUZZ_S override;
+#	QEMU_VARIANT=rt boots the PREEMPT_RT kernel of scripts/check-rt.sh)
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 prepare_tree >/dev/null || { stage_result simgpu-setup 0 1; exit 1; }
 tool=$(build_simgpu_workload) || { stage_result simgpu-setup 0 1; exit 1; }
-mkdir -p "$BUILD/logs/simgpu"
-out=$BUILD/logs/simgpu/harness.out
-console=$BUILD/logs/simgpu/console.log
+qemu_variant
+mkdir -p "$BUILD/logs/simgpu$QV_SUFFIX"
+out=$BUILD/logs/simgpu$QV_SUFFIX/harness.out
+console=$BUILD/logs/simgpu$QV_SUFFIX/console.log
 jobs=${SIMGPU_JOBS:-1500}
 rounds=${SIMGPU_ROUNDS:-100}
 # The long workload: about a minute of simulated GPU time under TCG.
@@ -30,8 +32,8 @@ long_jobs=${SIMGPU_LONG_JOBS:-8000}
 long_min=${SIMGPU_LONG_MIN_S:-20}
 fuzz_s=${SIMGPU_FUZZ_S:-15}
 
-"$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$BUILD/x86-mod" \
-	--modules "dma-fence-tokens" --name simgpu --min-tests 0 \
+"$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$QV_BUILD" "${QV_EXTRA[@]}" \
+	--modules "dma-fence-tokens" --name "simgpu$QV_SUFFIX" --min-tests 0 \
 	--files "$tool:/bin/simgpu-workload" --workload-file "$PROJ/tests/guest/simgpu.sh" \
 	--env "JOBS=$jobs ROUNDS=$rounds LONG_JOBS=$long_jobs LONG_MIN_S=$long_min FUZZ_S=$fuzz_s" \
 	--log "$console" --timeout 900 >"$out" 2>&1
