@@ -49,9 +49,10 @@ JOBS=${JOBS:-$(nproc)}
 # the project, not the absolute directory of this clone.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PROJ}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
-# The machine has few cores: kernel builds of every stage (and of every
-# clone sharing KSRC_CACHE) take this lock, so that only one runs at a time.
-export KBUILD_LOCK=${KBUILD_LOCK:-$KSRC_CACHE/.kbuild.lock}
+# The machine has few cores: kernel builds of every stage, of every kernel
+# and of every clone on the machine (CI's fresh clone beside a developer's
+# tree) take this lock, so that only one runs at a time.
+export KBUILD_LOCK=${KBUILD_LOCK:-${TMPDIR:-/tmp}/dma-fence-token-kbuild-$(id -u).lock}
 
 # Lines that must never appear in the console of a positive run.
 REPORT_RE='BUG:|WARNING:|possible circular locking|inconsistent lock state|Invalid wait context|ODEBUG|KASAN|UBSAN|suspected memory leak|unreferenced object|Oops|Kernel panic|sleeping function called from invalid context|still has locks held|possible recursive locking|dma_fence_token: '
