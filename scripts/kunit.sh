@@ -74,9 +74,9 @@ positive)
 	kunit_exec_watched "$raw" "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 \
 		--raw_output=all
 	if [ $? -eq 124 ]; then
-		# A boot that hung before KUnit started says nothing about the
+		# A boot that hung or died before KUnit started says nothing about the
 		# suites: boot once more, keeping the first log.
-		log "kunit-$arch: the boot hung before KUnit started; booting it again"
+		log "kunit-$arch: the boot ended before KUnit started; booting it again"
 		mv "$raw" "$raw.hung"
 		kunit_exec_watched "$raw" "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 \
 			--raw_output=all

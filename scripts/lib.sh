@@ -290,15 +290,20 @@ kunit_args() {
 		for a in $(qemu_accel_args); do KUNIT_RUN+=(--qemu_args="$a"); done
 		clock=$(guest_clock_args)
 		for a in $clock; do KUNIT_RUN+=(--kernel_args="$a"); done
+		# A panic reboots at once, and -no-reboot ends the boot: a guest
+		# that dies in early boot (under TCG a vCPU now and then runs a
+		# stale int3 of a static key being patched) costs seconds, not
+		# kunit.py's timeout, and is booted again like a hung one.
+		KUNIT_RUN+=(--kernel_args=panic=-1)
 	fi
 }
 
 # kunit_exec_watched <raw log> <kunit.py exec args>...: run kunit.py exec
 # with its output in <raw log>, and give up on a boot that printed no KTAP
 # header within KUNIT_BOOT_S seconds (default 240): x86_64 guests under TCG
-# now and then hang in early boot (before SMP bring-up), which kunit.py
-# would only notice at its own timeout.  Returns kunit.py's status, or 124
-# for such a hang.
+# now and then hang or panic in early boot, which kunit.py would only
+# notice at its own timeout.  Returns kunit.py's status, or 124 for a boot
+# that hung or ended without a KTAP header.
 kunit_exec_watched() {
 	local raw=$1 pid waited=0 limit=${KUNIT_BOOT_S:-240}
 	shift
@@ -319,6 +324,12 @@ kunit_exec_watched() {
 		waited=$((waited + 2))
 	done
 	wait "$pid"
+	local rc=$?
+	if ! grep -aq 'KTAP version' "$raw"; then
+		echo "kunit_exec_watched: the boot ended without a KTAP header" >>"$raw"
+		return 124
+	fi
+	return $rc
 }
 
 # kunit_counts <kunit.py parse output>: "passed failed skipped crashed errors"

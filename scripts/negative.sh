@@ -42,17 +42,17 @@ fi
 # case (kunit.filter_glob).
 awk -v dir="$logs" '/Starting KUnit Kernel \([0-9]+\/[0-9]+\)/ { n++ }
 	n { print > sprintf("%s/boot-%03d.log", dir, n) }' "$logs/all.log"
-# A boot that hung before KUnit started (no KTAP header, kunit.py's
-# timeout) says nothing about its case, which never ran: run that case once
-# more, in a boot of its own.  A case that hangs is still a failure: its
+# A boot that hung or died before KUnit started (no KTAP header: kunit.py's
+# timeout, or a panic in early boot, which ends the boot at once) says
+# nothing about its case, which never ran: run that case once more, in a
+# boot of its own.  A case that hangs or crashes is still a failure: its
 # boot prints the header first.
 for boot in "$logs"/boot-*.log; do
 	[ -e "$boot" ] || continue
 	grep -aq 'KTAP version' "$boot" && continue
-	grep -aq 'timed out after' "$boot" || continue
 	t=$(grep -aom1 'kunit\.filter_glob=[^ ]*' "$boot" | cut -d= -f2)
 	[ -n "$t" ] || continue
-	log "negative-$arch: $t: the boot hung before KUnit started; booting it again"
+	log "negative-$arch: $t: the boot ended before KUnit started; booting it again"
 	mv "$boot" "${boot%.log}.hung"
 	kunit_py exec "${args[@]}" "${qemu[@]}" --raw_output=all "$t" >"$boot" 2>&1
 done
