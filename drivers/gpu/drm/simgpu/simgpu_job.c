@@ -193,7 +193,7 @@ static enum hrtimer_restart simgpu_engine_irq(struct hrtimer *timer)
 	struct simgpu_job *job, *tmp;
 	ktime_t now = ktime_get();
 	unsigned long flags;
-	u64 done_seqno = 0;
+	u64 done_seqno = 0, err_seqno = 0;
 	LIST_HEAD(done);
 
 	spin_lock_irqsave(&engine->hw_lock, flags);
@@ -211,19 +211,35 @@ static enum hrtimer_restart simgpu_engine_irq(struct hrtimer *timer)
 		list_move_tail(&job->hw_link, &done);
 		if (job->faults & SIMGPU_SUBMIT_LOST_IRQ) {
 			atomic64_inc(&simgpu_stats.lost_irqs);
-		} else if (job->faults & SIMGPU_SUBMIT_ERROR) {
-			/* Completes the earlier jobs too. */
-			dma_fence_token_ring_complete(&engine->ring, job->base.seqno, -EIO);
-			done_seqno = 0;
-		} else {
-			done_seqno = job->base.seqno;
+			continue;
 		}
+		if (job->faults & SIMGPU_SUBMIT_ERROR) {
+			/* Completes the earlier jobs too; the rest next time. */
+			err_seqno = job->base.seqno;
+			done_seqno = 0;
+			if (!list_empty(&engine->hw_jobs)) {
+				hrtimer_set_expires(timer, now);
+				restart = HRTIMER_RESTART;
+			}
+			break;
+		}
+		done_seqno = job->base.seqno;
 	}
-	if (done_seqno)
-		dma_fence_token_ring_complete(&engine->ring, done_seqno, 0);
 	atomic64_inc(&simgpu_stats.irqs);
 unlock:
 	spin_unlock_irqrestore(&engine->hw_lock, flags);
+
+	/*
+	 * Completions are reported without hw_lock: the worker takes it in
+	 * its signalling section, so holding it around a completion (which
+	 * opens a section where interrupts are threaded, on PREEMPT_RT)
+	 * would order the two both ways.  Seqnos only grow, so a completion
+	 * that a reset overtook here only finds fences already signalled.
+	 */
+	if (err_seqno)
+		dma_fence_token_ring_complete(&engine->ring, err_seqno, -EIO);
+	if (done_seqno)
+		dma_fence_token_ring_complete(&engine->ring, done_seqno, 0);
 
 	list_for_each_entry_safe(job, tmp, &done, hw_link) {
 		list_del_init(&job->hw_link);
