@@ -569,6 +569,11 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_push);
  * progress, for the timeout as well.  Report ring completions here rather
  * than with an opportunistic signal, which the ring only notices later.
  *
+ * Where interrupts are on (a threaded handler, as every handler is on
+ * PREEMPT_RT) the call is a fence signalling section: do not hold a lock
+ * that the driver also takes inside a signalling section (its run
+ * callbacks, for example), or lockdep reports the cycle.
+ *
  * Context: any context where a spinlock_t may be taken, interrupt handlers
  * included (on PREEMPT_RT not a _HARD hrtimer, an IRQF_NO_THREAD handler
  * or under a raw spinlock), but not a callback of one of the ring's fences.
