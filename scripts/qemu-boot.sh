@@ -234,9 +234,10 @@ say "booting (${accel%% *}, log: $log)"
 say "accelerator $accel"
 mkdir -p "$(dirname "$log")"
 start=$SECONDS
-# An x86_64 guest under TCG now and then hangs in early boot, before SMP
-# bring-up: a guest that has not started /init after early_s seconds is
-# booted once more (its console log kept as <log>.hung).
+# An x86_64 guest under TCG now and then hangs or panics in early boot: a
+# guest that has not started /init after early_s seconds, or that ended
+# before starting it, is booted once more (its console log kept as
+# <log>.hung).
 early_s=${QEMU_EARLY_S:-180}
 tries=2
 while :; do
@@ -262,9 +263,15 @@ while :; do
 	done
 	wait "$qpid" || true
 	trap - EXIT
+	# Or it died there: a panic (under TCG, a vCPU that runs a stale int3
+	# of a static key being patched) reboots, and -no-reboot ends QEMU.
+	if [ "$early_hang" = 0 ] && [ "$timed_out" = 0 ] && [ "$tries" -gt 1 ] &&
+	   ! grep -aq 'Run /init as init process' "$log"; then
+		early_hang=1
+	fi
 	tries=$((tries - 1))
 	[ "$early_hang" = 1 ] || break
-	say "the guest hung in early boot; booting it again"
+	say "the guest hung or died in early boot; booting it again"
 	mv "$log" "$log.hung"
 done
 say "boot took $((SECONDS - start))s"
