@@ -151,11 +151,20 @@ if wants docs; then
 	verdict "README's misuse table matches tests/negative-cases.txt" $?
 fi
 
-if wants oot; then
-	"$PROJ/scripts/oot-build.sh" >"$logs/oot.log" 2>&1
+# gate_script <log> <verdict name> <script>: run a stage script of its own
+# as one gate, its output indented under the verdict.
+gate_script() {
+	local out=$1 name=$2 st
+	shift 2
+	"$@" >"$out" 2>&1
 	st=$?
-	sed 's/^/    /' "$logs/oot.log" | grep -v '^    stage:' >&2
-	verdict "out-of-tree build against Debian's $KVER headers (-Werror)" $st
+	sed 's/^/    /' "$out" | grep -v '^    stage:' >&2
+	verdict "$name" $st
+}
+
+if wants oot; then
+	gate_script "$logs/oot.log" "out-of-tree build against Debian's $KVER headers (-Werror)" \
+		"$PROJ/scripts/oot-build.sh"
 fi
 
 if wants probes; then
@@ -172,10 +181,8 @@ if wants probes; then
 fi
 
 if wants dkms; then
-	"$PROJ/scripts/dkms-build.sh" >"$logs/dkms.log" 2>&1
-	st=$?
-	sed 's/^/    /' "$logs/dkms.log" | grep -v '^    stage:' >&2
-	verdict "dkms build against Debian's $KVER headers" $st
+	gate_script "$logs/dkms.log" "dkms build against Debian's $KVER headers" \
+		"$PROJ/scripts/dkms-build.sh"
 fi
 
 if wants config; then
