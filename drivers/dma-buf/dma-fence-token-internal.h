@@ -59,6 +59,13 @@ struct dma_fence_token_proof __dma_fence_token_signal_locked(struct dma_fence_to
 							     int error)
 	__releases(tok);
 
+/* Transfers to a hardware ring, for job queues (dma-fence-token-ring.c). */
+int __dma_fence_token_ring_push(struct dma_fence_token *tok,
+				struct dma_fence_token_ring *ring,
+				struct dma_fence_token_proof *proof, int error,
+				const unsigned long *closes)
+	__releases(tok);
+
 /* Hardware rings attach to the queue that runs their timeout. */
 int __dma_fence_token_wq_attach(struct dma_fence_token_wq *q,
 				struct dma_fence_token_wq_user *user);

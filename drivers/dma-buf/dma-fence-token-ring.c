@@ -4,6 +4,7 @@
  * close, completion batches and core dump allocations.
  */
 
+#include <linux/bitmap.h>
 #include <linux/debug_locks.h>
 #include <linux/dma-fence-token-ring.h>
 #include <linux/jiffies.h>
@@ -127,6 +128,12 @@ int __dma_fence_token_ring_init(struct dma_fence_token_ring *ring, const char *n
 	ring->slots = kcalloc(capacity, sizeof(*ring->slots), GFP_KERNEL);
 	if (!ring->slots)
 		return -ENOMEM;
+	ring->skip = bitmap_zalloc(capacity, GFP_KERNEL);
+	if (!ring->skip) {
+		kfree(ring->slots);
+		ring->slots = NULL;
+		return -ENOMEM;
+	}
 	spin_lock_init(&ring->lock);
 	lockdep_set_class_and_name(&ring->lock, key, "dma_fence_token_ring");
 	ring->capacity = capacity;
@@ -153,6 +160,8 @@ int __dma_fence_token_ring_init(struct dma_fence_token_ring *ring, const char *n
 	if (__dma_fence_token_wq_attach(wq, &ring->wq_user)) {
 		kfree(ring->slots);
 		ring->slots = NULL;
+		bitmap_free(ring->skip);
+		ring->skip = NULL;
 		return -EINVAL;
 	}
 	return 0;
@@ -236,8 +245,15 @@ static void dft_ring_batch_release(struct dft_ring_batch *b)
 	b->n = 0;
 }
 
+/* Is the oldest fence one that the hardware never sees? */
+static bool dft_ring_head_skip(struct dma_fence_token_ring *ring)
+{
+	return test_bit(ring->head, ring->skip);
+}
+
 /*
- * Pop the oldest fence and signal it with @error unless someone was first.
+ * Pop the oldest fence and signal it with @error unless someone was first
+ * (a fence of dma_fence_token_ring_push_error() keeps its own error).
  * Called with the ring lock held, which is the fence's lock.
  */
 static void dft_ring_pop_locked(struct dma_fence_token_ring *ring,
@@ -246,6 +262,10 @@ static void dft_ring_pop_locked(struct dma_fence_token_ring *ring,
 	struct dma_fence *fence = ring->slots[ring->head];
 
 	lockdep_assert_held(&ring->lock);
+	if (dft_ring_head_skip(ring)) {
+		__clear_bit(ring->head, ring->skip);
+		error = 0;
+	}
 	ring->slots[ring->head] = NULL;
 	ring->head = (ring->head + 1) % ring->capacity;
 	ring->count--;
@@ -307,8 +327,9 @@ static unsigned int dft_ring_pop_done_locked(struct dma_fence_token_ring *ring,
 
 	lockdep_assert_held(&ring->lock);
 	while (b->n < DFT_RING_BATCH && ring->count &&
-	       test_bit(DMA_FENCE_FLAG_SIGNALED_BIT,
-			&ring->slots[ring->head]->flags)) {
+	       (dft_ring_head_skip(ring) ||
+		test_bit(DMA_FENCE_FLAG_SIGNALED_BIT,
+			 &ring->slots[ring->head]->flags))) {
 		dft_ring_pop_locked(ring, b, 0, 0);
 		n++;
 	}
@@ -434,47 +455,27 @@ void dma_fence_token_ring_unreserve(struct dma_fence_token_ring *ring, unsigned 
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_ring_unreserve);
 
-/**
- * dma_fence_token_ring_push - transfer a token to a hardware ring
- * @tok: live token; its fence uses dma_fence_token_ring_lock() as its lock
- * @ring: ring with a slot reserved by the caller
- * @proof: receives the proof for the fence, in every case
- *
- * Discharges @tok: the fence joins @ring after every fence already on it
- * and the ring's timeout guarantees its signal.  The ring holds a reference
- * to the fence from here until it signals it (a completion, the timeout, a
- * close or fini).
- *
- * Seqno order: each fence's seqno must come after the previous one's, as
- * dma_fence_is_later() compares them (32-bit seqnos may wrap unless the
- * fence ops set use_64bit_seqno).  Where transfers come from several
- * contexts (some from the submitter, some from signalling work items),
- * take one driver lock around seqno assignment and transfer, or transfer
- * all of an engine's fences from one ordered signalling queue.
- *
- * Uses one reserved slot whether the transfer is accepted or refused: do
- * not unreserve it afterwards.
- *
- * Context: any context where a spinlock_t may be taken, interrupt handlers
- * included (on PREEMPT_RT not a _HARD hrtimer, an IRQF_NO_THREAD handler
- * or under a raw spinlock), but not a callback of one of the ring's
- * fences; does not allocate.
- * Return: 0; -ESHUTDOWN if @ring is closed, torn down or its queue is gone;
- * -EINVAL (with a warning) if the ring has no timeout, if no slot was
- * reserved, if the fence does not use the ring's lock or if its seqno is
- * not after the ring's last one; -EDEADLK (with a warning) from a callback
- * of one of the ring's fences.  On error the fence has been signalled with
- * -ECANCELED.
+/*
+ * The transfers to a ring.  @error 0: the fence goes to the hardware and
+ * the ring must be open.  @error < 0: the fence never reaches the hardware
+ * and is signalled with @error in seqno order, after every fence on the
+ * ring: at once if there is none, else when the one before it is popped
+ * (a completion, the timeout, a close).  A transfer to the hardware that
+ * the ring refuses because it is closed takes that path with -ECANCELED,
+ * so that it cannot overtake the fences that a close is still signalling.
+ * @closes: if not NULL, the ring's close count the transfer was meant
+ * for: a close since then refuses it as if the ring were closed.
  */
-int dma_fence_token_ring_push(struct dma_fence_token *tok,
-			      struct dma_fence_token_ring *ring,
-			      struct dma_fence_token_proof *proof)
+int __dma_fence_token_ring_push(struct dma_fence_token *tok,
+				struct dma_fence_token_ring *ring,
+				struct dma_fence_token_proof *proof, int error,
+				const unsigned long *closes)
 	__releases(tok)
 {
 	struct dma_fence *fence = dma_fence_token_fence(tok);
 	struct dma_fence_token_wq *q = NULL;
+	bool had_slot, bad, signalled = false, accepted = false;
 	unsigned long flags;
-	bool had_slot;
 	int ret = 0;
 
 	if (!fence) {
@@ -506,26 +507,45 @@ int dma_fence_token_ring_push(struct dma_fence_token *tok,
 	had_slot = ring->reserved;
 	if (had_slot)
 		ring->reserved--;
+	bad = fence->lock != &ring->lock ||
+	      (ring->has_last &&
+	       !dft_seqno_after(fence->ops, fence->seqno, ring->last_seqno));
 	if (!ring->timeout || ring->timeout >= MAX_SCHEDULE_TIMEOUT) {
 		ret = -EINVAL;
-	} else if (ring->closed || !ring->slots || !ring->wq) {
+		goto unlock;
+	}
+	if (!error && (ring->closed || !ring->slots || !ring->wq ||
+		       (closes && *closes != ring->closes))) {
 		/* A torn down queue was reported when it went. */
 		ret = -ESHUTDOWN;
-	} else if (WARN_ON_ONCE(!had_slot || fence->lock != &ring->lock ||
-				(ring->has_last &&
-				 !dft_seqno_after(fence->ops, fence->seqno,
-						  ring->last_seqno)))) {
+		/* Nothing unsignalled before it: refused at once. */
+		if (bad || !ring->slots || !ring->count)
+			goto unlock;
+		error = -ECANCELED;
+	} else if (WARN_ON_ONCE((!had_slot && ring->slots) || bad)) {
 		ret = -EINVAL;
+		goto unlock;
+	}
+	if (error && (!ring->slots || !ring->count)) {
+		/* Nothing before it: signalled now, in order. */
+		WRITE_ONCE(ring->signalling_task, current);
+		*proof = __dma_fence_token_signal_locked(tok, error);
+		WRITE_ONCE(ring->signalling_task, NULL);
+		signalled = true;
 	} else {
 		unsigned int tail = (ring->head + ring->count) % ring->capacity;
 
 		ring->slots[tail] = dma_fence_get(fence);
+		if (error) {
+			/* The close that may be under way pops it too. */
+			__set_bit(tail, ring->skip);
+			if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+				dma_fence_set_error(fence, error);
+		}
 		dma_fence_token_debug_move(fence, DFT_OB_ON_RING, ring->name,
 					   &ring->progress_at);
 		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_HARDWARE,
 					       ring->name);
-		ring->last_seqno = fence->seqno;
-		ring->has_last = true;
 		if (!ring->count++) {
 			WRITE_ONCE(ring->progress_at, jiffies);
 			queue_delayed_work(ring->wq->wq, &ring->timeout_work,
@@ -533,26 +553,110 @@ int dma_fence_token_ring_push(struct dma_fence_token *tok,
 		}
 		q = ring->wq;
 	}
+	if (ring->slots) {
+		ring->last_seqno = fence->seqno;
+		ring->has_last = true;
+	}
+	accepted = true;
+unlock:
 	spin_unlock_irqrestore(&ring->lock, flags);
 
-	/* One report: the tracker's if it is there, else a warning. */
-	if (ret == -EINVAL && (!ring->timeout || ring->timeout >= MAX_SCHEDULE_TIMEOUT)) {
-		if (IS_ENABLED(CONFIG_DMA_FENCE_TOKEN_DEBUG))
-			dma_fence_token_debug_report(DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT,
-						     fence, _RET_IP_);
-		else
-			WARN_ONCE(1, "dma_fence_token_ring %s: transfer to a ring without a timeout\n",
-				  ring->name);
-	}
-	if (ret)
+	if (!accepted) {
+		/* One report: the tracker's if it is there, else a warning. */
+		if (!ring->timeout || ring->timeout >= MAX_SCHEDULE_TIMEOUT) {
+			if (IS_ENABLED(CONFIG_DMA_FENCE_TOKEN_DEBUG))
+				dma_fence_token_debug_report(DMA_FENCE_TOKEN_MISUSE_NO_TIMEOUT,
+							     fence, _RET_IP_);
+			else
+				WARN_ONCE(1, "dma_fence_token_ring %s: transfer to a ring without a timeout\n",
+					  ring->name);
+		}
 		return __dma_fence_token_refuse(tok, fence, proof, ret);
+	}
+	if (signalled)
+		return ret;
 
 	/* The fence now depends on the ring's timeout work. */
-	__dma_fence_token_depend_on_queue(q);
+	if (q)
+		__dma_fence_token_depend_on_queue(q);
 	*proof = __dma_fence_token_transfer(tok, DMA_FENCE_TOKEN_PATH_HARDWARE);
-	return 0;
+	return ret;
+}
+
+/**
+ * dma_fence_token_ring_push - transfer a token to a hardware ring
+ * @tok: live token; its fence uses dma_fence_token_ring_lock() as its lock
+ * @ring: ring with a slot reserved by the caller
+ * @proof: receives the proof for the fence, in every case
+ *
+ * Discharges @tok: the fence joins @ring after every fence already on it
+ * and the ring's timeout guarantees its signal.  The ring holds a reference
+ * to the fence from here until it signals it (a completion, the timeout, a
+ * close or fini).
+ *
+ * Seqno order: each fence's seqno must come after the previous one's, as
+ * dma_fence_is_later() compares them (32-bit seqnos may wrap unless the
+ * fence ops set use_64bit_seqno).  Where transfers come from several
+ * contexts (some from the submitter, some from signalling work items),
+ * take one driver lock around seqno assignment and transfer, or transfer
+ * all of an engine's fences from one ordered signalling queue.
+ *
+ * Uses one reserved slot whether the transfer is accepted or refused: do
+ * not unreserve it afterwards.
+ *
+ * Context: any context where a spinlock_t may be taken, interrupt handlers
+ * included (on PREEMPT_RT not a _HARD hrtimer, an IRQF_NO_THREAD handler
+ * or under a raw spinlock), but not a callback of one of the ring's
+ * fences; does not allocate.
+ * Return: 0; -ESHUTDOWN if @ring is closed, torn down or its queue is
+ * gone: the fence is signalled with -ECANCELED once every fence before it
+ * is (a close may still be signalling them); -EINVAL (with a warning) if
+ * the ring has no timeout, if no slot was reserved, if the fence does not
+ * use the ring's lock or if its seqno is not after the ring's last one;
+ * -EDEADLK (with a warning) from a callback of one of the ring's fences.
+ * After -EINVAL or -EDEADLK the fence has been signalled with -ECANCELED.
+ */
+int dma_fence_token_ring_push(struct dma_fence_token *tok,
+			      struct dma_fence_token_ring *ring,
+			      struct dma_fence_token_proof *proof)
+	__releases(tok)
+{
+	return __dma_fence_token_ring_push(tok, ring, proof, 0, NULL);
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_ring_push);
+
+/**
+ * dma_fence_token_ring_push_error - fail a fence in its ring's order
+ * @tok: live token; its fence uses dma_fence_token_ring_lock() as its lock
+ * @ring: ring with a slot reserved by the caller
+ * @error: negative errno the fence ends with
+ * @proof: receives the proof for the fence, in every case
+ *
+ * For a fence of the ring's timeline that will never reach the hardware
+ * (a job whose in-fence failed, a job the driver refuses): fences of one
+ * context signal in seqno order, so it must not signal before the fences
+ * already on the ring.  Discharges @tok: the fence is signalled with
+ * @error at once if the ring holds no fence, else as soon as every fence
+ * before it is signalled (a completion, the timeout or a close; it never
+ * counts as hung).  The ring may be closed.  Seqno order and the
+ * reservation are as for dma_fence_token_ring_push().
+ *
+ * Context: as dma_fence_token_ring_push().
+ * Return: 0; -EINVAL or -EDEADLK (with a warning) as for
+ * dma_fence_token_ring_push(), after which the fence has been signalled
+ * with -ECANCELED.
+ */
+int dma_fence_token_ring_push_error(struct dma_fence_token *tok,
+				    struct dma_fence_token_ring *ring,
+				    int error,
+				    struct dma_fence_token_proof *proof)
+	__releases(tok)
+{
+	error = __dma_fence_token_error(error);
+	return __dma_fence_token_ring_push(tok, ring, proof, error ?: -ECANCELED,
+					   NULL);
+}
+EXPORT_SYMBOL_GPL(dma_fence_token_ring_push_error);
 
 /**
  * dma_fence_token_ring_complete - the hardware completed everything up to @seqno
@@ -598,6 +702,7 @@ unsigned int dma_fence_token_ring_complete(struct dma_fence_token_ring *ring,
 			struct dma_fence *head = ring->slots[ring->head];
 
 			if (dft_seqno_after(head->ops, head->seqno, seqno) &&
+			    !dft_ring_head_skip(ring) &&
 			    !test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &head->flags))
 				break;
 			dft_ring_pop_locked(ring, &b,
@@ -705,6 +810,7 @@ void dma_fence_token_ring_fini(struct dma_fence_token_ring *ring)
 {
 	struct dma_fence_token_wq *q;
 	struct dma_fence **slots;
+	unsigned long *skip;
 	unsigned long flags;
 
 	if (!ring->slots)
@@ -726,8 +832,11 @@ void dma_fence_token_ring_fini(struct dma_fence_token_ring *ring)
 	slots = ring->slots;
 	ring->slots = NULL;
 	ring->reserved = 0;
+	skip = ring->skip;
+	ring->skip = NULL;
 	spin_unlock_irqrestore(&ring->lock, flags);
 	kfree(slots);
+	bitmap_free(skip);
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_ring_fini);
 

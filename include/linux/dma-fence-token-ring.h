@@ -39,6 +39,9 @@ struct dma_fence_token_ring_ops {
  * @lock: the lock of every fence on the ring (see dma_fence_token_ring_lock());
  *	protects the members below up to @timeouts; taken in hardirq context
  * @slots: pending fences, a circular buffer of @capacity entries
+ * @skip: one bit per slot: the fence there never reaches the hardware
+ *	(dma_fence_token_ring_push_error()) and is signalled, with the error
+ *	it carries, as soon as every fence before it is
  * @capacity: number of slots, fixed at init
  * @head: index of the oldest pending fence
  * @count: number of pending fences
@@ -74,6 +77,7 @@ struct dma_fence_token_ring_ops {
 struct dma_fence_token_ring {
 	spinlock_t lock;	/* see above */
 	struct dma_fence **slots;
+	unsigned long *skip;
 	unsigned int capacity;
 	unsigned int head;
 	unsigned int count;
@@ -144,6 +148,11 @@ void dma_fence_token_ring_unreserve(struct dma_fence_token_ring *ring, unsigned 
 int __must_check dma_fence_token_ring_push(struct dma_fence_token *tok,
 					   struct dma_fence_token_ring *ring,
 					   struct dma_fence_token_proof *proof)
+	__releases(tok);
+int __must_check dma_fence_token_ring_push_error(struct dma_fence_token *tok,
+						 struct dma_fence_token_ring *ring,
+						 int error,
+						 struct dma_fence_token_proof *proof)
 	__releases(tok);
 unsigned int dma_fence_token_ring_complete(struct dma_fence_token_ring *ring,
 					   u64 seqno, int error);
