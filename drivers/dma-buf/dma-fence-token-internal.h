@@ -66,6 +66,9 @@ int __dma_fence_token_ring_push(struct dma_fence_token *tok,
 				const unsigned long *closes)
 	__releases(tok);
 
+/* A held item taken back and run, cancelled, by the caller. */
+bool __dma_fence_token_wq_item_cancel(struct dma_fence_token_wq_item *work);
+
 /* Hardware rings attach to the queue that runs their timeout. */
 int __dma_fence_token_wq_attach(struct dma_fence_token_wq *q,
 				struct dma_fence_token_wq_user *user);

@@ -441,6 +441,31 @@ int dma_fence_token_wq_queue_held(struct dma_fence_token *tok,
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_wq_queue_held);
 
+/*
+ * Take a held item back from its queue and run its callback, cancelled,
+ * in the caller's context (a job queue cancelling its jobs in order).
+ * Returns false if the item was not held: it runs, or ran, elsewhere.
+ */
+bool __dma_fence_token_wq_item_cancel(struct dma_fence_token_wq_item *work)
+{
+	struct dma_fence_token_wq *q = READ_ONCE(work->queue);
+	unsigned long flags;
+	bool held;
+
+	if (!q)
+		return false;
+	spin_lock_irqsave(&q->lock, flags);
+	held = work->held;
+	if (held) {
+		work->held = false;
+		list_del_init(&work->link);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (held)
+		dft_work_cancel_held(work);
+	return held;
+}
+
 /**
  * dma_fence_token_wq_item_release - let a held item run
  * @work: item transferred with dma_fence_token_wq_queue_held()
