@@ -5,6 +5,7 @@
  *
  * Layers, each calling only the ones below it:
  *
+ *   dma-fence-token-jobq.c    job queues
  *   dma-fence-token-ring.c    hardware rings
  *   dma-fence-token-wq.c      signalling queues
  *   dma-fence-token.c         tokens, proofs, the lockdep section

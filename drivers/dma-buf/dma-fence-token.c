@@ -142,10 +142,15 @@
  *    at one call site share a lockdep class, so lockdep reports a callback
  *    that calls into another ring of the same site as recursive locking.
  *    Hand such work to a signalling work item instead, as simgpu does.
- * 2. A signalling queue's lock (&dma_fence_token_wq.lock, irq-safe): held
+ * 2. A job queue's lock (&dma_fence_token_jobq.lock, irq-safe): its FIFO
+ *    and credits.  Taken by the callbacks on the jobs' in-fences and on
+ *    their own fences (credit return), so it nests inside fence locks,
+ *    the ring's included; no fence is signalled under it.
+ * 3. A signalling queue's lock (&dma_fence_token_wq.lock, irq-safe): held
  *    items and teardown.  Taken by dma_fence_token_wq_item_release(), which a
- *    fence callback may call, so it nests inside fence locks.
- * 3. The tracker's record lock (dft_ob_lock, irq-safe), innermost: taken by
+ *    fence callback may call, so it nests inside fence locks, and a job
+ *    queue releases its next job under its own lock.
+ * 4. The tracker's record lock (dft_ob_lock, irq-safe), innermost: taken by
  *    transfers under the ring lock or the queue lock, and by a promise's
  *    fence callback under the fence lock.  debugobjects' own locks are
  *    below it and are never held when the tracker is called back.
