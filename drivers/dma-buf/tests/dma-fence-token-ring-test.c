@@ -509,9 +509,10 @@ static void ring_reopen_hook(struct mock_job *job)
  * the ring's lock in between; there the last reference of a fence goes
  * and its release, like a driver resetting on the next submission, tries
  * to reopen the ring and transfer a new job.  The reopen is refused while
- * the close runs (-EBUSY), the transfer is refused too and its fence is
- * cancelled by the refusal, never by the old close after acceptance; once
- * the close returned the ring reopens and runs the next job.
+ * the close runs (-EBUSY), the transfer is refused too (-ESHUTDOWN) and
+ * its fence is cancelled after the 40, in seqno order: the close still
+ * under way pops it as a 41st fence, which never went to the hardware.
+ * Once the close returned the ring reopens and runs the next job.
  */
 static void ring_reopen_mid_close(struct kunit *test)
 {
@@ -532,7 +533,7 @@ static void ring_reopen_mid_close(struct kunit *test)
 	mock_job_put(job[5]);
 	job[5] = NULL;
 
-	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_close(&t->mr.ring, -EIO), 40);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_close(&t->mr.ring, -EIO), 41);
 	t->mr.release_hook = NULL;
 	KUNIT_EXPECT_TRUE(test, ring_mid_close.ran);
 	KUNIT_EXPECT_EQ(test, ring_mid_close.reopen, -EBUSY);
@@ -751,6 +752,77 @@ static void ring_teardown_edges(struct kunit *test)
 	ring_expect_clean(test);
 }
 
+/* Fail @job's fence in the ring's order; returns the transfer's result. */
+static int ring_push_error(struct mock_job *job, int error)
+{
+	DMA_FENCE_TOKEN(tok);
+	struct dma_fence_token_proof proof;
+	int ret;
+
+	dma_fence_token_begin(&tok, &job->base);
+	ret = dma_fence_token_ring_push_error(&tok, &job->mr->ring, error, &proof);
+	dma_fence_token_proof_end(proof, &job->base);
+	return ret;
+}
+
+/*
+ * Scenario: jobs of one timeline that never reach the hardware (a failed
+ * in-fence, a refusal) must not signal before the jobs ahead of them on
+ * the ring.  A failed fence on an empty ring signals at once; behind a
+ * running job it waits for that job's completion, then signals with its
+ * own error in the same batch; a hardware job behind it is not
+ * completed by that batch; behind a hung job it waits for the timeout's
+ * close and keeps its own error, and the hung job alone is -ETIMEDOUT.
+ */
+static void ring_push_error_order(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job[6];
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "pusherr", 8, HZ / 5), 0);
+	/* Empty ring: signalled at once. */
+	job[0] = mock_job_prepare(&t->mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job[0]));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, ring_push_error(job[0], -ENOLINK), 0);
+	ring_expect(test, job[0], -ENOLINK);
+
+	/* Behind a job on the hardware: after it, in its completion batch. */
+	job[1] = ring_submit(test, &t->mr, MOCK_OK);
+	job[2] = mock_job_prepare(&t->mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job[2]));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, ring_push_error(job[2], -ENOLINK), 0);
+	job[3] = ring_submit(test, &t->mr, MOCK_OK);
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(&job[2]->base));
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring,
+							    job[1]->base.seqno, 0), 2);
+	ring_expect(test, job[1], 1);
+	ring_expect(test, job[2], -ENOLINK);
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(&job[3]->base));
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring,
+							    job[3]->base.seqno, 0), 1);
+	ring_expect(test, job[3], 1);
+
+	/* Behind a hung job: popped by the timeout's close, own error kept. */
+	job[4] = ring_submit(test, &t->mr, MOCK_HANG);
+	job[5] = mock_job_prepare(&t->mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(job[5]));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, ring_push_error(job[5], -ENOLINK), 0);
+	ring_expect(test, job[4], -ETIMEDOUT);
+	ring_expect(test, job[5], -ENOLINK);
+	KUNIT_EXPECT_GE(test, job[5]->base.timestamp, job[4]->base.timestamp);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(&t->mr.ring), 0);
+
+	mock_ring_fini(&t->mr);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		mock_job_put(job[i]);
+	ring_expect_clean(test);
+}
+
 static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_advance),
 	KUNIT_CASE_PARAM(ring_faults, ring_fault_gen_params),
@@ -762,6 +834,7 @@ static struct kunit_case ring_cases[] = {
 	DFT_KUNIT_CASE_SLOW(ring_irq_timeout_race),
 	DFT_KUNIT_CASE_SLOW(ring_stress_hangs),
 	KUNIT_CASE(ring_reopen_mid_close),
+	KUNIT_CASE(ring_push_error_order),
 	KUNIT_CASE(ring_opportunistic_head),
 	KUNIT_CASE(ring_seqno_wrap),
 	KUNIT_CASE(ring_timedout_resets),
