@@ -10,6 +10,11 @@
  * - assign_str_field_only: __assign_str() takes the field alone (v6.10).
  * - alloc_workqueue_lockdep_map: a workqueue with its creator's lockdep
  *   map (v6.11; only with CONFIG_LOCKDEP).
+ * - drm_sched_job_init_client_id: drm_sched_job_init() takes credits, the
+ *   owner and a DRM client id (Debian's 6.12); Debian's 6.1 takes the
+ *   owner alone.
+ * - drm_sched_init_args_num_rqs: struct drm_sched_init_args has num_rqs
+ *   (Debian's 6.12); Debian's 6.1 has the structure without it.
  *
  * Macros the kernel defines:
  *
@@ -54,6 +59,34 @@
 #define DFT_KUNIT_CASE_SLOW(test_name) KUNIT_CASE_SLOW(test_name)
 #else
 #define DFT_KUNIT_CASE_SLOW(test_name) KUNIT_CASE(test_name)
+#endif
+
+/*
+ * DFT_DRM_SCHED_JOB_INIT(job, entity, credits, owner) - drm_sched_job_init()
+ * of a job that needs @credits of its scheduler's credit limit.  Without
+ * the credits argument every job needs one: @credits must be 1 there.
+ * The caller includes <drm/gpu_scheduler.h>.
+ */
+#ifdef DFT_HAVE_DRM_SCHED_JOB_INIT_CLIENT_ID
+#define DFT_DRM_SCHED_JOB_INIT(job, entity, credits, owner)		\
+	drm_sched_job_init((job), (entity), (credits), (owner), 0)
+#else
+#define DFT_DRM_SCHED_JOB_INIT(job, entity, credits, owner)		\
+	({								\
+		WARN_ON((credits) != 1);				\
+		drm_sched_job_init((job), (entity), (owner));		\
+	})
+#endif
+
+/*
+ * DFT_DRM_SCHED_NUM_RQS - initializer of struct drm_sched_init_args for a
+ * scheduler with a run queue per priority, where the number is an
+ * argument.
+ */
+#ifdef DFT_HAVE_DRM_SCHED_INIT_ARGS_NUM_RQS
+#define DFT_DRM_SCHED_NUM_RQS .num_rqs = DRM_SCHED_PRIORITY_COUNT,
+#else
+#define DFT_DRM_SCHED_NUM_RQS
 #endif
 
 #endif /* _DMA_FENCE_TOKEN_COMPAT_H */

@@ -7,24 +7,45 @@
 # no debugobjects, tracker off), then on the lockdep kernel of the qemu
 # stage (x86-mod), and that kernel once more booted with no_debug_objects
 # (lockdep alone; the tracker without its debugobjects).  Prints the
-# tables and the verdict of every target.
+# tables and the verdict of every target.  The production and lockdep
+# boots also load the job queue benchmark (drivers/dma-buf/tests/
+# dma-fence-token-jobq-bench.c: the library's job queue against drm_sched
+# of the same kernel), whose tables and verdicts follow.  One run works on
+# one kernel, KVER; without KVER it runs itself for each kernel of KERNELS
+# (below).
 # Exits non-zero only if a run failed (build, boot, a failed case, a kernel
 # report, a missing pair, a size fact), never on a missed target.
 #
 # With --short (the bench stage of make check) it boots only the lockdep
 # kernel (build/x86-mod, shared with the other module boots, so make check
-# builds no production kernel) with the suite in its short mode and checks
-# that every pair ran; no timing is judged.  The production size facts are
-# compile-time assertions, checked with the nm rule by the out-of-tree
-# build against Debian's headers (gates stage).
+# builds no production kernel) with the suites in their short mode and
+# checks that every pair and every job queue case ran; no timing is
+# judged.  The production size facts are compile-time assertions, checked
+# with the nm rule by the out-of-tree build against Debian's headers
+# (gates stage).
+#
+# Without KVER in the environment the full run measures every kernel of
+# KERNELS (default both), one after the other, each with its own tables
+# and verdicts: drm_sched differs between them.  KVER=6.12 measures one.
 #
 # Usage: scripts/bench.sh [--short]
 
 set -uo pipefail
+bench_kver=${KVER:-}
 . "$(dirname "$0")/lib.sh"
 
 short=0
 [ "${1:-}" != --short ] || short=1
+
+if [ "$short" = 0 ] && [ -z "$bench_kver" ]; then
+	rc=0
+	for k in $KERNELS; do
+		k=$(pinned_kernel "$k") || { rc=1; continue; }
+		log "bench: ==== kernel $k ===="
+		KVER=$k bash "$0" "$@" || rc=1
+	done
+	exit "$rc"
+fi
 
 pairs=(signal-now signal-callback queue queue-ref ring-complete-16 ring-close-1000)
 # Targets: ratio ours/raw, in thousandths; production unless marked.
@@ -37,6 +58,15 @@ lockdep_target=3000
 # Where signal-now's time goes on a checking kernel: the same pair with one
 # part of the checking switched off on the token side.
 cost_pairs=(signal-now-nosection signal-now-noobjects signal-now-norecords signal-now-bare)
+# The job queue benchmark's cases: shape, credit limit (unlimited, 1),
+# completion (at once, by the hrtimer interrupt).  Targets, production
+# only: ours at least 2x drm_sched's jobs/s, ours' p99 submit-to-run at
+# most half drm_sched's (idle and with a spinner per CPU), no worker run
+# per job where neither an in-fence nor the credits hold a job.
+jobq_cases=()
+for s in nodep pingpong fanin4 fanin16; do
+	for v in unl-imm unl-irq c1-imm c1-irq; do jobq_cases+=("$s-$v"); done
+done
 
 logs=$BUILD/logs/bench
 mkdir -p "$logs"
@@ -48,16 +78,24 @@ kargs=''
 ok() { pass "$*"; }
 bad() { fail "$*"; }
 
-# run_bench <label> <build dir> <full 0|1> [qemu-boot args...]
-# Boots, leaves the bench lines in $logs/<label>.lines.
+# run_bench <label> <build dir> <full 0|1> <jobq 0|1> [qemu-boot args...]
+# Boots, leaves the bench lines in $logs/<label>.lines.  With jobq=1 the
+# job queue benchmark is loaded too.
 run_bench() {
-	local label=$1 bdir=$2 isfull=$3 rc
-	shift 3
+	local label=$1 bdir=$2 isfull=$3 jobq=$4 rc mods="dma-fence-tokens dma-fence-token-bench"
+	shift 4
 	local conf=()
-	[ "$isfull" = 0 ] || conf=(--modprobe-conf "options dma_fence_token_bench full=1")
+	[ "$jobq" = 0 ] || mods+=" dma-fence-token-jobq-bench"
+	# The job queue benchmark runs 2048 jobs per run on the production
+	# kernel and 256 on the lockdep kernel, where its figures are for the
+	# record only (lockdep + debugobjects under TCG: 256 take about five
+	# minutes there).
+	[ "$isfull" = 0 ] ||
+		conf=(--modprobe-conf "options dma_fence_token_bench full=1
+options dma_fence_token_jobq_bench full=1${jobq_jobs:+ jobs=$jobq_jobs}")
 	log "bench: $label: building and booting ${bdir#"$PROJ"/} (first run builds the kernel)"
 	"$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$bdir" \
-		--modules "dma-fence-tokens dma-fence-token-bench" --name "bench-$label" \
+		--modules "$mods" --name "bench-$label" \
 		--workload-file "$PROJ/tests/guest/bench.sh" \
 		--log "$logs/$label.console" --timeout 1800 --min-tests 6 \
 		${kargs:+--append "$kargs"} \
@@ -66,7 +104,8 @@ run_bench() {
 	grep -E '^qemu: ' "$logs/$label.out" >&2
 	: >"$logs/$label.lines"
 	[ ! -f "$logs/$label.console" ] ||
-		tr -d '\r' <"$logs/$label.console" | grep -oE 'bench(-detail)?: .*' >"$logs/$label.lines"
+		tr -d '\r' <"$logs/$label.console" |
+		grep -oE '(jobq-)?bench(-detail|-count|-lat|-verdict)?: .*' >"$logs/$label.lines"
 	if [ "$rc" -ne 0 ]; then
 		tail -n 20 "$logs/$label.out" >&2
 		bad "$label run (log: ${logs#"$PROJ"/}/$label.out)"
@@ -90,6 +129,100 @@ check_pairs() {
 			bad "$1: no valid line for pair $p${line:+ ($line)}"
 		fi
 	done
+}
+
+# check_jobq <label>: every job queue case printed its lines, with positive
+# jobs/s on both sides.
+check_jobq() {
+	local c line mode
+	for c in "${jobq_cases[@]}"; do
+		line=$(grep -E "^jobq-bench: $c ours_jobs_s=" "$logs/$1.lines" | tail -n 1)
+		if [[ $line =~ ours_jobs_s=([0-9]+)\ drm_jobs_s=([0-9]+)\ ratio=[0-9]+\.[0-9]{3}$ ]] &&
+			[ "${BASH_REMATCH[1]}" -gt 0 ] && [ "${BASH_REMATCH[2]}" -gt 0 ] &&
+			grep -qE "^jobq-bench-count: $c ours_direct=" "$logs/$1.lines" &&
+			grep -qE "^jobq-bench-verdict: $c jobs_s=" "$logs/$1.lines"; then
+			for mode in idle spin; do
+				grep -qE "^jobq-bench-lat: $c $mode ours_run_p50=" "$logs/$1.lines" || line=
+			done
+		else
+			line=
+		fi
+		if [ -n "$line" ]; then
+			ok "$1: jobq $c"
+		else
+			bad "$1: no valid lines for job queue case $c"
+		fi
+	done
+}
+
+# jobq_field <label> <kind> <case> [mode] <field>: a number of the job
+# queue benchmark's line of that kind.
+jobq_field() {
+	local label=$1 kind=$2 c=$3 f=$4 m=''
+	[ $# -lt 5 ] || { m=" $4"; f=$5; }
+	sed -nE "s/^jobq-bench$kind: $c$m .*\b$f=([0-9.]+).*/\1/p" "$logs/$label.lines" | tail -n 1
+}
+
+# jobq_table <label> <title>: the job queue against drm_sched, with the
+# verdicts (judged on the production kernel only).
+jobq_table() {
+	local label=$1 c ours drm ratio v p w m f
+	echo "bench: ---- job queue against drm_sched: $2 ----"
+	printf '  %-18s %11s %11s %8s %7s  %s\n' case ours_jobs_s drm_jobs_s ratio target verdict
+	for c in "${jobq_cases[@]}"; do
+		ours=$(jobq_field "$label" '' "$c" ours_jobs_s)
+		drm=$(jobq_field "$label" '' "$c" drm_jobs_s)
+		ratio=$(jobq_field "$label" '' "$c" ratio)
+		if [ -z "$ratio" ]; then
+			printf '  %-18s %11s %11s %8s %7s  %s\n' "$c" - - - - "did not run"
+			continue
+		fi
+		v=''
+		if [ "$label" = prod ]; then
+			v=$(sed -nE "s/^jobq-bench-verdict: $c jobs_s=([a-z]+) .*/\1/p" "$logs/$label.lines" | tail -n 1)
+			echo "$label jobq $c jobs/s $v" >>"$logs/verdicts"
+		fi
+		printf '  %-18s %11s %11s %8s %7s  %s\n' "$c" "$ours" "$drm" "$ratio" '>=2.0' "$v"
+	done
+	echo "  latency, ns (submit to run callback; hardware signal to finished fence):"
+	printf '  %-18s %4s %9s %9s %9s %9s %9s %9s %9s %9s\n' case mode \
+		ours_run50 ours_run99 drm_run50 drm_run99 ours_done50 ours_done99 drm_done50 drm_done99
+	for c in "${jobq_cases[@]}"; do
+		for m in idle spin; do
+			grep -qE "^jobq-bench-lat: $c $m " "$logs/$label.lines" || continue
+			printf '  %-18s %4s' "$c" "$m"
+			for f in ours_run_p50 ours_run_p99 drm_run_p50 drm_run_p99 \
+				ours_done_p50 ours_done_p99 drm_done_p50 drm_done_p99; do
+				printf ' %9s' "$(jobq_field "$label" -lat "$c" "$m" "$f")"
+			done
+			echo
+		done
+	done
+	echo "  per job: ours direct/deferred runs, context switches, allocations;"
+	echo "  drm_sched run_job/free_job calls, context switches, allocations:"
+	printf '  %-18s %7s %7s %7s %7s   %7s %7s %7s %7s\n' case direct defer csw alloc run_job free_job csw alloc
+	for c in "${jobq_cases[@]}"; do
+		grep -qE "^jobq-bench-count: $c " "$logs/$label.lines" || continue
+		printf '  %-18s' "$c"
+		for f in ours_direct ours_deferred ours_csw ours_allocs; do
+			printf ' %7s' "$(jobq_field "$label" -count "$c" "$f")"
+		done
+		printf '  '
+		for f in drm_run_job drm_free_job drm_csw drm_allocs; do
+			printf ' %7s' "$(jobq_field "$label" -count "$c" "$f")"
+		done
+		echo
+	done
+	[ "$label" = prod ] || return 0
+	for c in "${jobq_cases[@]}"; do
+		p=$(sed -nE "s/^jobq-bench-verdict: $c .* p99=([a-z]+) .*/\1/p" "$logs/$label.lines" | tail -n 1)
+		w=$(sed -nE "s/^jobq-bench-verdict: $c .* worker=([a-z/]+)$/\1/p" "$logs/$label.lines" | tail -n 1)
+		[ -z "$p" ] || echo "$label jobq $c p99 $p" >>"$logs/verdicts"
+		[ -z "$w" ] || [ "$w" = n/a ] || echo "$label jobq $c worker $w" >>"$logs/verdicts"
+	done
+	echo "  verdicts: ours p99 submit-to-run <= 0.5x drm_sched's (idle and spin);"
+	echo "  0 worker runs per job where no in-fence or credit holds a job:"
+	grep -E "^jobq-bench-verdict: " "$logs/$label.lines" | sed 's/^jobq-bench-verdict: /    /'
 }
 
 # Size facts of the production build: a token and a proof are one pointer
@@ -184,31 +317,36 @@ table() {
 
 : >"$logs/verdicts"
 if [ "$short" = 1 ]; then
-	if run_bench lockdep "$BUILD/x86-mod" 0; then
+	if run_bench lockdep "$BUILD/x86-mod" 0 1; then
 		check_pairs lockdep
+		check_jobq lockdep
 	fi
 	stage_result bench "$passed" "$failed"
 	exit
 fi
 
+jobq_jobs=''
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 accel=$(qemu_accel)
 accel=${accel%% *}
 runs_ok=1
-if run_bench prod "$BUILD/x86-prod" 1 --extra-config "$PROJ/tests/qemu-prod.config"; then
+if run_bench prod "$BUILD/x86-prod" 1 1 --extra-config "$PROJ/tests/qemu-prod.config"; then
 	check_pairs prod
+	check_jobq prod
 	check_sizes
 else
 	runs_ok=0
 fi
-if run_bench lockdep "$BUILD/x86-mod" 1; then
+jobq_jobs=256
+if run_bench lockdep "$BUILD/x86-mod" 1 1; then
 	check_pairs lockdep
+	check_jobq lockdep
 else
 	runs_ok=0
 fi
 # The same kernel, no build: what the tracker's debugobjects cost.
 kargs=no_debug_objects
-if run_bench lockdep-noobj "$BUILD/x86-mod" 1; then
+if run_bench lockdep-noobj "$BUILD/x86-mod" 1 0; then
 	check_pairs lockdep-noobj
 else
 	runs_ok=0
@@ -218,6 +356,8 @@ echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), QEMU $accel -smp 2 on $(nproc) ho
 table prod "production: no lockdep, no debugobjects, tracker off (x86-prod)"
 table lockdep "lockdep + debugobjects + tracker (x86-mod, the qemu stage's kernel)"
 table lockdep-noobj "the same kernel booted with no_debug_objects (lockdep; tracker without debugobjects)"
+jobq_table prod "production (x86-prod), kernel $KVER"
+jobq_table lockdep "lockdep + debugobjects + tracker (x86-mod), kernel $KVER, for the record"
 echo "bench: ---- targets ----"
 sed 's/^/  /' "$logs/verdicts"
 met=$(grep -c ' met$' "$logs/verdicts")

@@ -1,0 +1,1132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark: the library's job queue (ours) against drm_sched, the same
+ * zero-duration jobs on the same mock hardware, in one boot.
+ *
+ * Mock hardware, one engine per queue (ours: a job queue; drm_sched: a
+ * scheduler with one entity), with two completion modes:
+ *
+ * imm: the run callback completes the job at once.  Ours hands the job
+ *	to the ring (dma_fence_token_job_to_ring()) and reports it complete
+ *	(dma_fence_token_ring_complete()); drm_sched's run_job initialises
+ *	the job's hardware fence, signals it and returns it.
+ * irq: the run callback puts the job on the engine's list and starts a
+ *	plain (not hard) hrtimer of JB_IRQ_NS unless it runs; the timer, the
+ *	"interrupt", completes every job of the list: ours with one ring
+ *	completion up to the newest seqno, drm_sched by signalling each
+ *	hardware fence.  On PREEMPT_RT it runs in the softirq thread.
+ *
+ * Shapes (job i goes to queue i mod queues, and depends on jobs i-1 ...
+ * i-deps, the latest job of every other queue):
+ *
+ *	nodep     1 queue, no in-fence
+ *	pingpong  2 queues, each job on the previous one (the other queue)
+ *	fanin4    5 queues, each job on the latest job of the 4 others
+ *	fanin16   17 queues, each job on the latest job of the 16 others
+ *
+ * each with the credit limit unlimited (the window below; "unl") and 1
+ * ("c1"), each job needing one credit, and each completion mode.
+ *
+ * A run submits 2048 jobs (the module parameter jobs) from the case's
+ * thread, at most JB_WINDOW of them unsignalled (the submitter waits for
+ * job i-JB_WINDOW before it submits job i; our rings have JB_WINDOW
+ * slots), and ends when every job's fence is signalled; jobs/s is the
+ * number of jobs over the time from the first submission to the last
+ * signal.  A case runs 11
+ * rounds of one run of ours then one of drm_sched (after one warm-up run
+ * each) and reports the median jobs/s of each side.
+ *
+ * Latency runs: the same jobs with at most JB_LAT_WINDOW unsignalled,
+ * once per side idle and once with a spinning kthread bound to every
+ * CPU.  Per job, into a preallocated array: submit (before the job's
+ * allocation) to run callback, and hardware signal to the job's finished
+ * fence (ours: the job's fence, which the hardware signals itself;
+ * drm_sched: the scheduler's finished fence, signalled from the hardware
+ * fence's callback).  p50 and p99 in ns.
+ *
+ * Counters per job, over the timed runs: ours direct and deferred runs
+ * (the queue's stats: deferred is a worker hop), drm_sched's run_job and
+ * free_job calls (each a worker execution on 6.12, where the scheduler
+ * runs both as work items on its ordered workqueue; on 6.1 its kthread
+ * calls them), context switches (the sum of every thread's nvcsw and
+ * nivcsw before and after; nr_context_switches() is not exported) and
+ * allocations: ours the job and, with in-fences, the in-fence array that
+ * prepare allocates; drm_sched the job, the scheduler fence that
+ * drm_sched_job_init() takes from its kmem_cache and, with more than one
+ * in-fence, the xarray node of the job's dependencies.
+ *
+ * Lines (one set per case):
+ *
+ *	jobq-bench: <case> ours_jobs_s=<n> drm_jobs_s=<n> ratio=<ours/drm>
+ *	jobq-bench-count: <case> ours_direct=... drm_run_job=... (per job)
+ *	jobq-bench-lat: <case> idle|spin ours_run_p50=<ns> ...
+ *	jobq-bench-verdict: <case> jobs_s=met|missed p99=met|missed worker=...
+ *
+ * Targets: ours at least 2x drm_sched's jobs/s; ours' p99 submit to run
+ * at most half drm_sched's, idle and with the spinners; no worker run for
+ * a job that neither an in-fence nor the credits hold (nodep, except with
+ * a credit limit of 1 and interrupt completion, where each job waits for
+ * the previous one's credit).
+ *
+ * The module parameter full selects the measurement; by default one run
+ * of 64 jobs per side and case checks that everything runs.  Every run
+ * checks that every job's fence ended signalled without an error.
+ */
+
+#include <drm/gpu_scheduler.h>
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/dma-fence-token-jobq.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include "dma-fence-token-compat.h"
+
+static bool full;
+module_param(full, bool, 0444);
+MODULE_PARM_DESC(full, "Full measurement (11 interleaved runs per side and case) instead of the short run");
+
+static unsigned int jobs;
+module_param(jobs, uint, 0444);
+MODULE_PARM_DESC(jobs, "Jobs per run, 16 to 65536 (default: 2048 in full mode, 64 in the short run)");
+
+#define JB_JOBS_FULL	2048
+#define JB_JOBS_SHORT	64
+#define JB_JOBS_MIN	16
+#define JB_JOBS_MAX	65536
+#define JB_RUNS_FULL	11
+#define JB_RUNS_SHORT	1
+/* Jobs submitted and not signalled, at most; our rings have as many slots. */
+#define JB_WINDOW	256
+#define JB_LAT_WINDOW	8
+#define JB_MAX_DEPS	16
+#define JB_IRQ_NS	(20 * NSEC_PER_USEC)
+/* Never reached: every job completes at once or at the next interrupt. */
+#define JB_TIMEOUT	(60 * HZ)
+#define JB_WAIT		(120 * HZ)
+
+/**
+ * struct jb_case - one shape, credit limit and completion mode
+ * @name: name in the output
+ * @deps: in-fences per job; the case has @deps + 1 queues
+ * @credit_limit: credits on each ring at most, 0 for unlimited
+ * @irq: completion by the hrtimer interrupt instead of at once
+ */
+struct jb_case {
+	const char *name;
+	unsigned int deps;
+	unsigned int credit_limit;
+	bool irq;
+};
+
+static const struct jb_case jb_cases[] = {
+	{ "nodep-unl-imm", 0, 0, false },
+	{ "nodep-unl-irq", 0, 0, true },
+	{ "nodep-c1-imm", 0, 1, false },
+	{ "nodep-c1-irq", 0, 1, true },
+	{ "pingpong-unl-imm", 1, 0, false },
+	{ "pingpong-unl-irq", 1, 0, true },
+	{ "pingpong-c1-imm", 1, 1, false },
+	{ "pingpong-c1-irq", 1, 1, true },
+	{ "fanin4-unl-imm", 4, 0, false },
+	{ "fanin4-unl-irq", 4, 0, true },
+	{ "fanin4-c1-imm", 4, 1, false },
+	{ "fanin4-c1-irq", 4, 1, true },
+	{ "fanin16-unl-imm", 16, 0, false },
+	{ "fanin16-unl-irq", 16, 0, true },
+	{ "fanin16-c1-imm", 16, 1, false },
+	{ "fanin16-c1-irq", 16, 1, true },
+};
+
+struct jb_ctx;
+struct jb_side;
+
+/**
+ * struct jb_slot - what is recorded of job i of a run, preallocated
+ * @fence: the job's finished fence (ours: the job's fence), a reference
+ *	held until the end of the run
+ * @cb: callback on @fence, records @t_done
+ * @ctx: the case
+ * @t_submit: before the job's allocation
+ * @t_run: start of the run callback
+ * @t_hw: when the mock hardware completed the job
+ * @t_done: when @fence signalled
+ */
+struct jb_slot {
+	struct dma_fence *fence;
+	struct dma_fence_cb cb;
+	struct jb_ctx *ctx;
+	u64 t_submit;
+	u64 t_run;
+	u64 t_hw;
+	u64 t_done;
+};
+
+/**
+ * struct jb_engine - mock hardware of one queue, and the queue
+ * @side: the side it belongs to
+ * @lock: protects @pending and @armed; taken from the timer
+ * @fence_lock: lock of drm_sched's hardware fences of this engine
+ * @pending: jobs given to the hardware and not completed (irq mode)
+ * @armed: @timer is started and has not taken @pending yet
+ * @timer: the interrupt
+ * @submit_lock: serialises arm and push of the queue, both sides
+ * @hw_context: fence context of drm_sched's hardware fences
+ * @hw_seqno: last seqno of a hardware fence; written by run_job, which
+ *	the scheduler serialises
+ * @name: name of the queue or scheduler
+ * @q: our job queue
+ * @q_ready: @q was initialised
+ * @sched: the drm_sched scheduler
+ * @sched_list: the entity's scheduler list
+ * @entity: the one entity of @sched
+ * @sched_ready: @sched was initialised
+ * @entity_ready: @entity was initialised
+ */
+struct jb_engine {
+	struct jb_side *side;
+	spinlock_t lock;	/* see above */
+	spinlock_t fence_lock;	/* see above */
+	struct list_head pending;
+	bool armed;
+	struct hrtimer timer;
+	struct mutex submit_lock;	/* see above */
+	u64 hw_context;
+	u64 hw_seqno;
+	char name[24];
+	struct dma_fence_token_jobq q;
+	bool q_ready;
+	struct drm_gpu_scheduler sched;
+	struct drm_gpu_scheduler *sched_list;
+	struct drm_sched_entity entity;
+	bool sched_ready;
+	bool entity_ready;
+};
+
+/**
+ * struct jb_side - ours or drm_sched, with its queues
+ * @ctx: the case
+ * @drm: this is the drm_sched side
+ * @nq: number of queues
+ * @ready: engines of @eng initialised
+ * @eng: the queues and their hardware
+ * @wq: our signalling queue, shared by the queues
+ * @wq_ready: @wq was initialised
+ * @run_calls: drm_sched's run_job calls
+ * @free_calls: drm_sched's free_job calls
+ * @free_wait: woken by every free_job call
+ * @allocs: allocations counted by the submitter
+ */
+struct jb_side {
+	struct jb_ctx *ctx;
+	bool drm;
+	unsigned int nq;
+	unsigned int ready;
+	struct jb_engine *eng;
+	struct dma_fence_token_wq wq;
+	bool wq_ready;
+	atomic_t run_calls;
+	atomic_t free_calls;
+	wait_queue_head_t free_wait;
+	unsigned long allocs;
+};
+
+/**
+ * struct jb_counts - counters of one side over the timed runs
+ * @jobs: jobs submitted
+ * @direct: ours: jobs run inside the push
+ * @deferred: ours: jobs run on the signalling queue
+ * @run_job: drm_sched: run_job calls
+ * @free_job: drm_sched: free_job calls
+ * @csw: context switches of every thread
+ * @allocs: allocations per job, see the top of the file
+ */
+struct jb_counts {
+	u64 jobs;
+	u64 direct;
+	u64 deferred;
+	u64 run_job;
+	u64 free_job;
+	u64 csw;
+	u64 allocs;
+};
+
+/**
+ * struct jb_lat - latency percentiles of one run, in ns
+ * @run_p50: submit to run callback, median
+ * @run_p99: submit to run callback, 99th percentile
+ * @done_p50: hardware signal to finished fence, median
+ * @done_p99: hardware signal to finished fence, 99th percentile
+ */
+struct jb_lat {
+	u64 run_p50;
+	u64 run_p99;
+	u64 done_p50;
+	u64 done_p99;
+};
+
+/**
+ * struct jb_ctx - state of one case
+ * @test: the running case
+ * @c: the case
+ * @n: jobs per run
+ * @slots: @n preallocated records
+ * @lat: @n values, sorted for the percentiles
+ * @remaining: jobs of the run whose fence has not signalled
+ * @all_done: completed when @remaining reaches 0
+ * @side: ours (0) and drm_sched (1)
+ * @spinners: a spinning kthread per CPU, or %NULL entries
+ */
+struct jb_ctx {
+	struct kunit *test;
+	const struct jb_case *c;
+	unsigned int n;
+	struct jb_slot *slots;
+	u64 *lat;
+	atomic_t remaining;
+	struct completion all_done;
+	struct jb_side side[2];
+	struct task_struct **spinners;
+};
+
+/**
+ * struct jb_ours_job - a job of our side
+ * @base: the job queue's job; its fence's release frees the job
+ * @hw_link: entry in &jb_engine.pending
+ * @slot: its record
+ * @eng: its queue
+ */
+struct jb_ours_job {
+	struct dma_fence_token_job base;
+	struct list_head hw_link;
+	struct jb_slot *slot;
+	struct jb_engine *eng;
+};
+
+/**
+ * struct jb_drm_job - a job of drm_sched's side
+ * @base: the scheduler's job
+ * @hw: the hardware fence run_job returns; its release frees the job
+ * @hw_link: entry in &jb_engine.pending
+ * @slot: its record
+ * @eng: its queue
+ * @hw_armed: @hw was initialised (the job ran)
+ */
+struct jb_drm_job {
+	struct drm_sched_job base;
+	struct dma_fence hw;
+	struct list_head hw_link;
+	struct jb_slot *slot;
+	struct jb_engine *eng;
+	bool hw_armed;
+};
+
+/* Mock hardware ----------------------------------------------------------- */
+
+/* Irq mode: the job is on the hardware; the next interrupt completes it. */
+static void jb_hw_kick(struct jb_engine *eng, struct list_head *link)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&eng->lock, flags);
+	list_add_tail(link, &eng->pending);
+	if (!eng->armed) {
+		eng->armed = true;
+		hrtimer_start(&eng->timer, ns_to_ktime(JB_IRQ_NS), HRTIMER_MODE_REL);
+	}
+	spin_unlock_irqrestore(&eng->lock, flags);
+}
+
+/* Completions are reported after the engine's lock is dropped. */
+static void jb_ours_complete(struct jb_engine *eng, struct list_head *done,
+			     u64 now)
+{
+	struct jb_ours_job *job;
+	u64 seqno = 0;
+
+	/* The list is in ring order; the submitter holds every job's fence. */
+	list_for_each_entry(job, done, hw_link) {
+		job->slot->t_hw = now;
+		seqno = max(seqno, job->base.fence.seqno);
+	}
+	if (seqno)
+		dma_fence_token_ring_complete(dma_fence_token_jobq_ring(&eng->q),
+					      seqno, 0);
+}
+
+static void jb_drm_complete(struct list_head *done, u64 now)
+{
+	struct jb_drm_job *job, *next;
+
+	list_for_each_entry_safe(job, next, done, hw_link) {
+		job->slot->t_hw = now;
+		dma_fence_signal(&job->hw);
+	}
+}
+
+static enum hrtimer_restart jb_hw_irq(struct hrtimer *timer)
+{
+	struct jb_engine *eng = container_of(timer, struct jb_engine, timer);
+	unsigned long flags;
+	LIST_HEAD(done);
+	u64 now;
+
+	spin_lock_irqsave(&eng->lock, flags);
+	list_splice_init(&eng->pending, &done);
+	eng->armed = false;
+	spin_unlock_irqrestore(&eng->lock, flags);
+	now = ktime_get_ns();
+	if (eng->side->drm)
+		jb_drm_complete(&done, now);
+	else
+		jb_ours_complete(eng, &done, now);
+	return HRTIMER_NORESTART;
+}
+
+static const char *jb_fence_name(struct dma_fence *fence)
+{
+	return "dft-jobq-bench";
+}
+
+/* Ours ------------------------------------------------------------------- */
+
+static void jb_ours_fence_release(struct dma_fence *fence)
+{
+	struct jb_ours_job *job = container_of(fence, struct jb_ours_job, base.fence);
+
+	kfree_rcu(job, base.fence.rcu);
+}
+
+static const struct dma_fence_ops jb_ours_fence_ops = {
+	.get_driver_name = jb_fence_name,
+	.get_timeline_name = jb_fence_name,
+	.release = jb_ours_fence_release,
+};
+
+static struct dma_fence_token_proof jb_ours_run(struct dma_fence_token_job *base,
+						struct dma_fence_token *tok)
+	__releases(tok)
+{
+	struct jb_ours_job *job = container_of(base, struct jb_ours_job, base);
+	struct jb_engine *eng = job->eng;
+	struct dma_fence_token_proof proof;
+
+	job->slot->t_run = ktime_get_ns();
+	if (dma_fence_token_job_to_ring(tok, base, &proof))
+		return proof;	/* a closed ring: cancelled, and counted */
+	if (eng->side->ctx->c->irq) {
+		jb_hw_kick(eng, &job->hw_link);
+	} else {
+		job->slot->t_hw = ktime_get_ns();
+		dma_fence_token_ring_complete(dma_fence_token_jobq_ring(&eng->q),
+					      base->fence.seqno, 0);
+	}
+	return proof;
+}
+
+static const struct dma_fence_token_jobq_ops jb_ours_ops = {
+	.run = jb_ours_run,
+};
+
+/* Drm_sched ---------------------------------------------------------------- */
+
+static void jb_drm_hw_release(struct dma_fence *fence)
+{
+	struct jb_drm_job *job = container_of(fence, struct jb_drm_job, hw);
+
+	kfree_rcu(job, hw.rcu);
+}
+
+static const struct dma_fence_ops jb_drm_hw_ops = {
+	.get_driver_name = jb_fence_name,
+	.get_timeline_name = jb_fence_name,
+	.release = jb_drm_hw_release,
+};
+
+static struct dma_fence *jb_drm_run_job(struct drm_sched_job *sched_job)
+{
+	struct jb_drm_job *job = container_of(sched_job, struct jb_drm_job, base);
+	struct jb_engine *eng = job->eng;
+
+	job->slot->t_run = ktime_get_ns();
+	atomic_inc(&eng->side->run_calls);
+	dma_fence_init(&job->hw, &jb_drm_hw_ops, &eng->fence_lock,
+		       eng->hw_context, ++eng->hw_seqno);
+	job->hw_armed = true;
+	/* The scheduler's reference; the job keeps the first until free_job. */
+	dma_fence_get(&job->hw);
+	if (eng->side->ctx->c->irq) {
+		jb_hw_kick(eng, &job->hw_link);
+	} else {
+		job->slot->t_hw = ktime_get_ns();
+		dma_fence_signal(&job->hw);
+	}
+	return &job->hw;
+}
+
+static enum drm_gpu_sched_stat jb_drm_timedout_job(struct drm_sched_job *sched_job)
+{
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static void jb_drm_free_job(struct drm_sched_job *sched_job)
+{
+	struct jb_drm_job *job = container_of(sched_job, struct jb_drm_job, base);
+	struct jb_side *side = job->eng->side;
+
+	drm_sched_job_cleanup(sched_job);
+	/* The scheduler may still hold the hardware fence: its release frees. */
+	if (job->hw_armed)
+		dma_fence_put(&job->hw);
+	else
+		kfree(job);
+	atomic_inc(&side->free_calls);
+	wake_up(&side->free_wait);
+}
+
+static const struct drm_sched_backend_ops jb_drm_ops = {
+	.run_job = jb_drm_run_job,
+	.timedout_job = jb_drm_timedout_job,
+	.free_job = jb_drm_free_job,
+};
+
+/* Submission --------------------------------------------------------------- */
+
+static void jb_slot_done(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	struct jb_slot *slot = container_of(cb, struct jb_slot, cb);
+	struct jb_ctx *ctx = slot->ctx;
+
+	slot->t_done = ktime_get_ns();
+	if (atomic_dec_and_test(&ctx->remaining))
+		complete(&ctx->all_done);
+}
+
+/* Before the push: the fence is armed, not signalled (or is, on error). */
+static void jb_slot_watch(struct jb_slot *slot)
+{
+	if (dma_fence_add_callback(slot->fence, &slot->cb, jb_slot_done))
+		jb_slot_done(slot->fence, &slot->cb);
+}
+
+/*
+ * prepare, waiting for completions while the ring is full (it cannot be
+ * with every job counted in the window, but a driver must handle it).
+ */
+static int jb_ours_prepare(struct jb_ctx *ctx, struct jb_ours_job *job,
+			   struct jb_engine *eng, unsigned int ndeps,
+			   unsigned int i)
+{
+	unsigned int k, tries;
+	int ret;
+
+	for (tries = 0; tries < 1000; tries++) {
+		ret = dma_fence_token_job_prepare(&job->base, &eng->q, 1, ndeps);
+		if (ret != -ENOSPC)
+			return ret;
+		for (k = i > JB_WINDOW ? i - JB_WINDOW : 0; k < i; k++) {
+			if (!dma_fence_is_signaled(ctx->slots[k].fence)) {
+				dma_fence_wait(ctx->slots[k].fence, false);
+				break;
+			}
+		}
+		if (k == i)
+			cond_resched();
+	}
+	return -ENOSPC;
+}
+
+static void jb_ours_push(struct jb_ours_job *job)
+{
+	DMA_FENCE_TOKEN(tok);
+	struct dma_fence_token_proof proof;
+
+	dma_fence_token_begin(&tok, &job->base.fence);
+	dma_fence_token_job_push(&tok, &job->base, &proof);
+	dma_fence_token_proof_end(proof, &job->base.fence);
+}
+
+static int jb_ours_submit(struct jb_ctx *ctx, struct jb_side *side,
+			  unsigned int i)
+{
+	struct jb_engine *eng = &side->eng[i % side->nq];
+	unsigned int d, ndeps = min(i, ctx->c->deps);
+	struct jb_slot *slot = &ctx->slots[i];
+	struct jb_ours_job *job;
+	int ret;
+
+	slot->t_submit = ktime_get_ns();
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return -ENOMEM;
+	side->allocs++;
+	job->slot = slot;
+	job->eng = eng;
+	ret = jb_ours_prepare(ctx, job, eng, ndeps, i);
+	if (ret) {
+		kfree(job);
+		return ret;
+	}
+	if (ndeps)
+		side->allocs++;	/* the in-fence array */
+	for (d = 1; d <= ndeps; d++) {
+		ret = dma_fence_token_job_add_dep(&job->base, ctx->slots[i - d].fence);
+		if (ret) {
+			dma_fence_token_job_discard(&job->base);
+			kfree(job);
+			return ret;
+		}
+	}
+
+	mutex_lock(&eng->submit_lock);
+	dma_fence_token_job_arm(&job->base);
+	slot->fence = &job->base.fence;	/* arm's reference, ours */
+	jb_slot_watch(slot);
+	jb_ours_push(job);
+	mutex_unlock(&eng->submit_lock);
+	return 0;
+}
+
+static int jb_drm_submit(struct jb_ctx *ctx, struct jb_side *side,
+			 unsigned int i)
+{
+	struct jb_engine *eng = &side->eng[i % side->nq];
+	unsigned int d, ndeps = min(i, ctx->c->deps);
+	struct jb_slot *slot = &ctx->slots[i];
+	struct jb_drm_job *job;
+	int ret;
+
+	slot->t_submit = ktime_get_ns();
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return -ENOMEM;
+	job->slot = slot;
+	job->eng = eng;
+	ret = DFT_DRM_SCHED_JOB_INIT(&job->base, &eng->entity, 1, side);
+	if (ret) {
+		kfree(job);
+		return ret;
+	}
+	/* The job and the scheduler fence (drm_sched's kmem_cache). */
+	side->allocs += 2;
+	for (d = 1; d <= ndeps; d++) {
+		/* Consumes the reference, also on error. */
+		ret = drm_sched_job_add_dependency(&job->base,
+						   dma_fence_get(ctx->slots[i - d].fence));
+		if (ret) {
+			drm_sched_job_cleanup(&job->base);
+			kfree(job);
+			return ret;
+		}
+	}
+	/* More than one dependency needs a node of the xarray. */
+	if (xa_is_node(rcu_access_pointer(job->base.dependencies.xa_head)))
+		side->allocs++;
+
+	mutex_lock(&eng->submit_lock);
+	drm_sched_job_arm(&job->base);
+	slot->fence = dma_fence_get(&job->base.s_fence->finished);
+	jb_slot_watch(slot);
+	drm_sched_entity_push_job(&job->base);
+	mutex_unlock(&eng->submit_lock);
+	return 0;
+}
+
+/* Runs ------------------------------------------------------------------- */
+
+/* Context switches of every thread so far (idle tasks excepted). */
+static u64 jb_context_switches(void)
+{
+	struct task_struct *g, *t;
+	u64 sum = 0;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t)
+		sum += READ_ONCE(t->nvcsw) + READ_ONCE(t->nivcsw);
+	rcu_read_unlock();
+	return sum;
+}
+
+static void jb_ours_stats(struct jb_side *side, u64 *direct, u64 *deferred)
+{
+	struct dma_fence_token_jobq_stats st;
+	unsigned int q;
+
+	*direct = 0;
+	*deferred = 0;
+	for (q = 0; q < side->nq; q++) {
+		dma_fence_token_jobq_get_stats(&side->eng[q].q, &st);
+		*direct += st.direct;
+		*deferred += st.deferred;
+	}
+}
+
+/*
+ * One run of @side: ctx->n jobs, at most @window unsignalled.  Returns
+ * the ns from the first submission to the last signal, 0 on failure.
+ * Adds the run's counters to @cnt if given.
+ */
+static u64 jb_run(struct jb_ctx *ctx, struct jb_side *side,
+		  unsigned int window, struct jb_counts *cnt)
+{
+	struct kunit *test = ctx->test;
+	u64 t0, t1, csw, direct = 0, deferred = 0, d2, f2;
+	unsigned int i, n = ctx->n, wrong = 0;
+	int ret = 0;
+
+	memset(ctx->slots, 0, n * sizeof(*ctx->slots));
+	for (i = 0; i < n; i++)
+		ctx->slots[i].ctx = ctx;
+	atomic_set(&ctx->remaining, n);
+	reinit_completion(&ctx->all_done);
+	side->allocs = 0;
+	atomic_set(&side->run_calls, 0);
+	atomic_set(&side->free_calls, 0);
+	if (!side->drm)
+		jb_ours_stats(side, &direct, &deferred);
+	csw = jb_context_switches();
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		if (i >= window)
+			dma_fence_wait(ctx->slots[i - window].fence, false);
+		ret = side->drm ? jb_drm_submit(ctx, side, i) :
+				  jb_ours_submit(ctx, side, i);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		KUNIT_FAIL(test, "%s: %s: job %u not submitted: %d",
+			   ctx->c->name, side->drm ? "drm_sched" : "ours", i, ret);
+		/* The jobs that were not submitted will not signal. */
+		if (atomic_sub_and_test(n - i, &ctx->remaining))
+			complete(&ctx->all_done);
+		n = i;
+	}
+	KUNIT_ASSERT_TRUE_MSG(test, wait_for_completion_timeout(&ctx->all_done, JB_WAIT),
+			      "%s: %s: jobs not signalled in %d s", ctx->c->name,
+			      side->drm ? "drm_sched" : "ours", JB_WAIT / HZ);
+	t1 = ktime_get_ns();
+	/* drm_sched frees its jobs after the signal: let it finish. */
+	if (side->drm)
+		KUNIT_ASSERT_TRUE(test, wait_event_timeout(side->free_wait,
+							   atomic_read(&side->free_calls) >= n,
+							   JB_WAIT));
+
+	if (cnt) {
+		cnt->csw += jb_context_switches() - csw;
+		cnt->jobs += n;
+		cnt->allocs += side->allocs;
+		if (side->drm) {
+			cnt->run_job += atomic_read(&side->run_calls);
+			cnt->free_job += atomic_read(&side->free_calls);
+		} else {
+			jb_ours_stats(side, &d2, &f2);
+			cnt->direct += d2 - direct;
+			cnt->deferred += f2 - deferred;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		if (dma_fence_get_status(ctx->slots[i].fence) != 1)
+			wrong++;
+		dma_fence_put(ctx->slots[i].fence);
+		ctx->slots[i].fence = NULL;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, wrong, 0,
+			    "%s: %s: %u of %u fences not signalled without error",
+			    ctx->c->name, side->drm ? "drm_sched" : "ours", wrong, n);
+	return ret || wrong ? 0 : max_t(u64, t1 - t0, 1);
+}
+
+static int jb_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 jb_median(u64 *v, unsigned int n)
+{
+	sort(v, n, sizeof(*v), jb_cmp_u64, NULL);
+	return v[(n - 1) / 2];
+}
+
+/* p50 and p99 of the last run's records. */
+static void jb_percentiles(struct jb_ctx *ctx, struct jb_lat *lat)
+{
+	unsigned int i, n = ctx->n;
+	u64 *v = ctx->lat;
+
+	for (i = 0; i < n; i++) {
+		struct jb_slot *s = &ctx->slots[i];
+
+		v[i] = s->t_run > s->t_submit ? s->t_run - s->t_submit : 0;
+	}
+	sort(v, n, sizeof(*v), jb_cmp_u64, NULL);
+	lat->run_p50 = v[(n - 1) / 2];
+	lat->run_p99 = v[(n - 1) * 99 / 100];
+	for (i = 0; i < n; i++) {
+		struct jb_slot *s = &ctx->slots[i];
+
+		v[i] = s->t_done > s->t_hw ? s->t_done - s->t_hw : 0;
+	}
+	sort(v, n, sizeof(*v), jb_cmp_u64, NULL);
+	lat->done_p50 = v[(n - 1) / 2];
+	lat->done_p99 = v[(n - 1) * 99 / 100];
+}
+
+static int jb_spinner(void *unused)
+{
+	while (!kthread_should_stop()) {
+		cpu_relax();
+		cond_resched();
+	}
+	return 0;
+}
+
+static void jb_spinners_start(struct jb_ctx *ctx)
+{
+	struct task_struct *t;
+	unsigned int cpu;
+
+	ctx->spinners = kcalloc(nr_cpu_ids, sizeof(*ctx->spinners), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(ctx->test, ctx->spinners);
+	for_each_online_cpu(cpu) {
+		t = kthread_create(jb_spinner, NULL, "dft-jb-spin/%u", cpu);
+		KUNIT_ASSERT_FALSE(ctx->test, IS_ERR(t));
+		kthread_bind(t, cpu);
+		ctx->spinners[cpu] = t;
+		wake_up_process(t);
+	}
+}
+
+static void jb_spinners_stop(struct jb_ctx *ctx)
+{
+	unsigned int cpu;
+
+	if (!ctx->spinners)
+		return;
+	for_each_possible_cpu(cpu)
+		if (ctx->spinners[cpu])
+			kthread_stop(ctx->spinners[cpu]);
+	kfree(ctx->spinners);
+	ctx->spinners = NULL;
+}
+
+/* One latency run per side; @lat[0] ours, @lat[1] drm_sched. */
+static void jb_latency(struct jb_ctx *ctx, bool spin, struct jb_lat *lat)
+{
+	unsigned int s;
+
+	if (spin)
+		jb_spinners_start(ctx);
+	for (s = 0; s < 2; s++) {
+		KUNIT_EXPECT_GT(ctx->test, jb_run(ctx, &ctx->side[s], JB_LAT_WINDOW, NULL), 0);
+		jb_percentiles(ctx, &lat[s]);
+	}
+	if (spin)
+		jb_spinners_stop(ctx);
+}
+
+/* Setup and teardown ------------------------------------------------------ */
+
+static void jb_engine_init(struct jb_ctx *ctx, struct jb_side *side,
+			   struct jb_engine *eng, unsigned int idx)
+{
+	struct kunit *test = ctx->test;
+
+	eng->side = side;
+	spin_lock_init(&eng->lock);
+	spin_lock_init(&eng->fence_lock);
+	INIT_LIST_HEAD(&eng->pending);
+	/* A plain hrtimer: on PREEMPT_RT it expires in softirq context. */
+	hrtimer_init(&eng->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	eng->timer.function = jb_hw_irq;
+	mutex_init(&eng->submit_lock);
+	eng->hw_context = dma_fence_context_alloc(1);
+	snprintf(eng->name, sizeof(eng->name), "dft-jb-%s%u",
+		 side->drm ? "drm" : "q", idx);
+	side->ready++;
+
+	if (!side->drm) {
+		struct dma_fence_token_jobq_args args = {
+			.name = eng->name,
+			.wq = &side->wq,
+			.ops = &jb_ours_ops,
+			.fence_ops = &jb_ours_fence_ops,
+			.capacity = JB_WINDOW,
+			.credit_limit = ctx->c->credit_limit,
+			.timeout = JB_TIMEOUT,
+		};
+
+		KUNIT_ASSERT_EQ(test, dma_fence_token_jobq_init(&eng->q, &args), 0);
+		eng->q_ready = true;
+	} else {
+		const struct drm_sched_init_args args = {
+			.ops = &jb_drm_ops,
+			.credit_limit = ctx->c->credit_limit ?: JB_WINDOW,
+			.hang_limit = 0,
+			.timeout = JB_TIMEOUT,
+			.name = eng->name,
+			DFT_DRM_SCHED_NUM_RQS
+		};
+
+		KUNIT_ASSERT_EQ(test, drm_sched_init(&eng->sched, &args), 0);
+		eng->sched_ready = true;
+		eng->sched_list = &eng->sched;
+		KUNIT_ASSERT_EQ(test, drm_sched_entity_init(&eng->entity,
+							    DRM_SCHED_PRIORITY_NORMAL,
+							    &eng->sched_list, 1, NULL), 0);
+		eng->entity_ready = true;
+	}
+}
+
+static void jb_side_init(struct jb_ctx *ctx, struct jb_side *side, bool drm)
+{
+	struct kunit *test = ctx->test;
+	unsigned int q;
+
+	side->ctx = ctx;
+	side->drm = drm;
+	side->nq = ctx->c->deps + 1;
+	init_waitqueue_head(&side->free_wait);
+	side->eng = kcalloc(side->nq, sizeof(*side->eng), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, side->eng);
+	if (!drm) {
+		KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&side->wq,
+							      "dft-jobq-bench", 0), 0);
+		side->wq_ready = true;
+	}
+	for (q = 0; q < side->nq; q++)
+		jb_engine_init(ctx, side, &side->eng[q], q);
+}
+
+static void jb_side_fini(struct jb_side *side)
+{
+	unsigned int q;
+
+	for (q = 0; q < side->ready; q++) {
+		struct jb_engine *eng = &side->eng[q];
+
+		hrtimer_cancel(&eng->timer);
+		if (eng->entity_ready)
+			drm_sched_entity_destroy(&eng->entity);
+		if (eng->sched_ready)
+			drm_sched_fini(&eng->sched);
+		if (eng->q_ready)
+			dma_fence_token_jobq_fini(&eng->q);
+	}
+	if (side->wq_ready)
+		dma_fence_token_wq_fini(&side->wq);
+	kfree(side->eng);
+	side->eng = NULL;
+}
+
+static struct jb_ctx *jb_ctx_create(struct kunit *test, const struct jb_case *c)
+{
+	struct jb_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	ctx->test = test;
+	ctx->c = c;
+	ctx->n = jobs ? clamp_t(unsigned int, jobs, JB_JOBS_MIN, JB_JOBS_MAX) :
+		 full ? JB_JOBS_FULL : JB_JOBS_SHORT;
+	init_completion(&ctx->all_done);
+	ctx->slots = kunit_kcalloc(test, ctx->n, sizeof(*ctx->slots), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->slots);
+	ctx->lat = kunit_kcalloc(test, ctx->n, sizeof(*ctx->lat), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->lat);
+	jb_side_init(ctx, &ctx->side[0], false);
+	jb_side_init(ctx, &ctx->side[1], true);
+	return ctx;
+}
+
+/* The case ----------------------------------------------------------------- */
+
+/**
+ * struct jb_num - a number with three decimals, as text
+ * @s: the text
+ */
+struct jb_num {
+	char s[24];
+};
+
+/* @milli thousandths as "<int>.<frac>". */
+static const char *jb_fmt(struct jb_num *num, u64 milli)
+{
+	snprintf(num->s, sizeof(num->s), "%llu.%03u", div_u64(milli, 1000),
+		 (unsigned int)(milli % 1000));
+	return num->s;
+}
+
+/* @v per job, in thousandths. */
+static u64 jb_per_job(u64 v, u64 jobs)
+{
+	return div64_u64(v * 1000, max_t(u64, jobs, 1));
+}
+
+static void jb_print_counts(struct kunit *test, const struct jb_case *c,
+			    const struct jb_counts *o, const struct jb_counts *d)
+{
+	struct jb_num n[8];
+
+	kunit_info(test, "jobq-bench-count: %s ours_direct=%s ours_deferred=%s ours_csw=%s ours_allocs=%s drm_run_job=%s drm_free_job=%s drm_csw=%s drm_allocs=%s\n",
+		   c->name, jb_fmt(&n[0], jb_per_job(o->direct, o->jobs)),
+		   jb_fmt(&n[1], jb_per_job(o->deferred, o->jobs)),
+		   jb_fmt(&n[2], jb_per_job(o->csw, o->jobs)),
+		   jb_fmt(&n[3], jb_per_job(o->allocs, o->jobs)),
+		   jb_fmt(&n[4], jb_per_job(d->run_job, d->jobs)),
+		   jb_fmt(&n[5], jb_per_job(d->free_job, d->jobs)),
+		   jb_fmt(&n[6], jb_per_job(d->csw, d->jobs)),
+		   jb_fmt(&n[7], jb_per_job(d->allocs, d->jobs)));
+}
+
+static void jb_print_lat(struct kunit *test, const struct jb_case *c,
+			 const char *mode, const struct jb_lat *lat)
+{
+	kunit_info(test, "jobq-bench-lat: %s %s ours_run_p50=%llu ours_run_p99=%llu drm_run_p50=%llu drm_run_p99=%llu ours_done_p50=%llu ours_done_p99=%llu drm_done_p50=%llu drm_done_p99=%llu\n",
+		   c->name, mode, lat[0].run_p50, lat[0].run_p99, lat[1].run_p50,
+		   lat[1].run_p99, lat[0].done_p50, lat[0].done_p99,
+		   lat[1].done_p50, lat[1].done_p99);
+}
+
+/* Ours' p99 submit to run at most half drm_sched's. */
+static bool jb_p99_met(const struct jb_lat *lat)
+{
+	return lat[0].run_p99 * 2 <= lat[1].run_p99;
+}
+
+/*
+ * Scenario: one shape, credit limit and completion mode: interleaved
+ * runs of both sides, then the latency runs; prints the lines.  Asserts
+ * that every job ran and every fence ended signalled without error, never
+ * a timing.
+ */
+static void jb_case_run(struct kunit *test)
+{
+	const struct jb_case *c = test->param_value;
+	unsigned int r, runs = full ? JB_RUNS_FULL : JB_RUNS_SHORT;
+	struct jb_counts cnt[2] = {};
+	struct jb_lat idle[2], spin[2];
+	struct jb_num num;
+	u64 *jps, ours, drm, ratio, ns;
+	const char *worker = "n/a";
+	struct jb_ctx *ctx;
+	unsigned int s;
+
+	ctx = jb_ctx_create(test, c);
+	jps = kunit_kcalloc(test, 2 * runs, sizeof(*jps), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, jps);
+
+	if (full)	/* warm up: workers, lock classes, slab caches */
+		for (s = 0; s < 2; s++)
+			jb_run(ctx, &ctx->side[s], JB_WINDOW, NULL);
+	for (r = 0; r < runs; r++) {
+		for (s = 0; s < 2; s++) {
+			ns = jb_run(ctx, &ctx->side[s], JB_WINDOW, &cnt[s]);
+			KUNIT_ASSERT_GT(test, ns, 0);
+			jps[s * runs + r] = div64_u64((u64)ctx->n * NSEC_PER_SEC, ns);
+		}
+	}
+	ours = jb_median(jps, runs);
+	drm = jb_median(jps + runs, runs);
+	KUNIT_EXPECT_GT(test, ours, 0);
+	KUNIT_EXPECT_GT(test, drm, 0);
+	ratio = div64_u64(ours * 1000, max_t(u64, drm, 1));
+	KUNIT_EXPECT_EQ(test, cnt[0].direct + cnt[0].deferred, cnt[0].jobs);
+	KUNIT_EXPECT_EQ(test, cnt[1].run_job, cnt[1].jobs);
+
+	jb_latency(ctx, false, idle);
+	jb_latency(ctx, true, spin);
+
+	kunit_info(test, "jobq-bench: %s ours_jobs_s=%llu drm_jobs_s=%llu ratio=%s\n",
+		   c->name, ours, drm, jb_fmt(&num, ratio));
+	jb_print_counts(test, c, &cnt[0], &cnt[1]);
+	jb_print_lat(test, c, "idle", idle);
+	jb_print_lat(test, c, "spin", spin);
+	/* Neither an in-fence nor the credits can hold a job back here. */
+	if (!c->deps && (!c->credit_limit || !c->irq))
+		worker = cnt[0].deferred ? "missed" : "met";
+	kunit_info(test, "jobq-bench-verdict: %s jobs_s=%s p99=%s worker=%s\n",
+		   c->name, ratio >= 2000 ? "met" : "missed",
+		   jb_p99_met(idle) && jb_p99_met(spin) ? "met" : "missed", worker);
+}
+
+static void jb_case_desc(const struct jb_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(jb_case, jb_cases, jb_case_desc);
+
+static int jb_test_init(struct kunit *test)
+{
+	/* KUnit 6.1 reuses one struct kunit for every parameter of a case. */
+	test->priv = NULL;
+	return 0;
+}
+
+static void jb_test_exit(struct kunit *test)
+{
+	struct jb_ctx *ctx = test->priv;
+
+	if (!ctx)
+		return;
+	jb_spinners_stop(ctx);
+	jb_side_fini(&ctx->side[0]);
+	jb_side_fini(&ctx->side[1]);
+}
+
+static struct kunit_case jb_test_cases[] = {
+	KUNIT_CASE_PARAM(jb_case_run, jb_case_gen_params),
+	{}
+};
+
+static struct kunit_suite jb_suite = {
+	.name = "dma_fence_token_jobq_bench",
+	.init = jb_test_init,
+	.exit = jb_test_exit,
+	.test_cases = jb_test_cases,
+};
+
+#ifdef MODULE
+/*
+ * KUnit 6.1 runs the suites of a module before the module's parameters are
+ * parsed: run this one from module_init instead, so that full= applies.
+ */
+static struct kunit_suite *jb_suites[] = { &jb_suite };
+
+static int __init jb_init(void)
+{
+	return __kunit_test_suites_init(jb_suites, ARRAY_SIZE(jb_suites));
+}
+module_init(jb_init);
+
+static void __exit jb_exit(void)
+{
+	__kunit_test_suites_exit(jb_suites, ARRAY_SIZE(jb_suites));
+	/* Jobs of both sides are freed after a grace period. */
+	rcu_barrier();
+}
+module_exit(jb_exit);
+#else
+kunit_test_suite(jb_suite);
+#endif
+
+MODULE_DESCRIPTION("Benchmark of the DMA fence token job queue against drm_sched");
+MODULE_LICENSE("GPL");
