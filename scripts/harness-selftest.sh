@@ -52,7 +52,14 @@ trap restore_all EXIT
 trap 'restore_all; exit 130' INT TERM HUP
 
 only=("$@")
-selected() { [ ${#only[@]} -eq 0 ] || printf '%s\n' "${only[@]}" | grep -qxF "$1"; }
+selected() {
+	local o
+	[ ${#only[@]} -gt 0 ] || return 0
+	for o in "${only[@]}"; do
+		[ "$o" != "$1" ] || return 0
+	done
+	return 1
+}
 
 fails=0
 inject() {	# inject <name> <stage> <file> <perl substitution>
