@@ -18,7 +18,7 @@ mkdir -p "$BUILD/logs/qemu$QV_SUFFIX"
 out=$BUILD/logs/qemu$QV_SUFFIX/harness.out
 
 "$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$QV_BUILD" "${QV_EXTRA[@]}" \
-	--modules "dma-fence-tokens dma-fence-token-test dma-fence-token-wq-test dma-fence-token-ring-test dma-fence-token-obs-test" --name modules \
+	--modules "dma-fence-tokens dma-fence-token-test dma-fence-token-wq-test dma-fence-token-ring-test dma-fence-token-jobq-test dma-fence-token-obs-test" --name modules \
 	--workload-file "$PROJ/tests/guest/modules.sh" --log "$BUILD/logs/qemu$QV_SUFFIX/console.log" \
 	--min-tests 10 >"$out" 2>&1
 rc=$?

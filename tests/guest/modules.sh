@@ -5,7 +5,7 @@
 # all, library last, and check that lockdep is still armed.
 . /etc/qemu-boot/lib.sh
 
-for m in dma_fence_token_obs_test dma_fence_token_ring_test \
+for m in dma_fence_token_obs_test dma_fence_token_jobq_test dma_fence_token_ring_test \
 	 dma_fence_token_wq_test dma_fence_token_test dma_fence_tokens; do
 	rmmod "$m" || { echo "modules: rmmod $m failed"; exit 1; }
 done
