@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Torture test of hardware rings and signalling queues, in the spirit of
- * rcutorture and locktorture: threads on every CPU run random sequences of
- * operations on shared rings and queues while hrtimer "interrupts"
- * complete the rings' fences in order, in batches, twice, late, never, or
- * with errors.  Afterwards it checks the invariants: every fence signalled
- * exactly once with a status the rules allow, every fence released, every
- * ring reservation given back, no lockdep or tracker report.
+ * Torture test of hardware rings, signalling queues and job queues, in the
+ * spirit of rcutorture and locktorture: threads on every CPU run random
+ * sequences of operations on shared rings and queues while hrtimer
+ * "interrupts" complete the rings' fences in order, in batches, twice,
+ * late, never, or with errors.  Job queue jobs wait for random in-fences
+ * on the other job queues, take random credits, hang and time out, and
+ * their queues are torn down while busy.  Afterwards it checks the
+ * invariants: every fence signalled exactly once with a status the rules
+ * allow, every fence released, every ring reservation given back, every
+ * job run at most once, in order, after its in-fences and within its
+ * queue's credits, no lockdep or tracker report.
  *
  * Parameters (dma_fence_token_torture.<name>=, on the kernel command line
  * for a built-in test):
@@ -20,11 +24,13 @@
 
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/dma-fence-token-jobq.h>
 #include <linux/dma-fence-token-ring.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/rwsem.h>
@@ -55,6 +61,9 @@ MODULE_PARM_DESC(threads, "Torture threads per CPU (default 2)");
 #define TT_RING_SLOTS	32
 /* Seqnos start close to the 32-bit wrap, which every run crosses. */
 #define TT_SEQNO_START	0xfffffe00ULL
+#define TT_JOBQS	3
+#define TT_JQ_SLOTS	16
+#define TT_JQ_CREDITS	4
 
 enum tt_op {
 	TT_SUBMIT,		/* a ring job, direct or through the ring's queue */
@@ -67,12 +76,14 @@ enum tt_op {
 	TT_FINI_RING,		/* fini and re-init a ring and its queue */
 	TT_FINI_QUEUE,		/* fini and re-init a queue */
 	TT_READ,		/* debugfs listing, counters and watchdog */
+	TT_JOB,			/* a job queue job with in-fences and credits */
+	TT_FINI_JOBQ,		/* tear a busy job queue down, make a new one */
 	TT_NR_OPS
 };
 
 static const char *const tt_op_name[TT_NR_OPS] = {
 	"submit", "queue", "release", "opportunistic", "close", "reopen",
-	"reserve", "fini-ring", "fini-queue", "read",
+	"reserve", "fini-ring", "fini-queue", "read", "job", "fini-jobq",
 };
 
 /*
@@ -80,7 +91,7 @@ static const char *const tt_op_name[TT_NR_OPS] = {
  * enough between two of them to hang and time out.
  */
 static const unsigned int tt_op_weight[TT_NR_OPS] = {
-	55000, 25000, 12000, 4000, 20, 2165, 1700, 5, 10, 100,
+	40000, 25000, 12000, 4000, 20, 2165, 1700, 5, 10, 100, 14998, 2,
 };
 
 struct tt_ring;
@@ -155,6 +166,66 @@ struct tt_queue {
 };
 
 /**
+ * struct tt_jq - a job queue, its signalling queue and its hardware
+ * @q: the job queue
+ * @wq: its signalling queue
+ * @submit: arm and push, in seqno order
+ * @lock: protects @running
+ * @running: jobs that ran and may not be signalled yet
+ * @last_run: seqno of the last job run (runs of a queue are serialised)
+ * @last_signalled: seqno of the last job signalled, under the ring's lock
+ *	(the lock of all the queue's fences)
+ * @pushed: seqno of the last job on the ring, for the interrupt
+ * @hw: last seqno the simulated hardware completed (interrupt only)
+ * @hang_until: the hardware completes nothing until then (interrupt only)
+ * @rnd: the interrupt's generator
+ * @irq: the completion interrupt
+ * @grave: entry in &tt_state.jq_grave once torn down: its fences may
+ *	still be in-fences of other jobs, and point at its ring's lock
+ */
+struct tt_jq {
+	struct dma_fence_token_jobq q;
+	struct dma_fence_token_wq wq;
+	struct mutex submit;	/* see above */
+	spinlock_t lock;	/* see above */
+	struct list_head running;
+	u64 last_run;
+	u64 last_signalled;
+	atomic64_t pushed;
+	u64 hw;
+	unsigned long hang_until;
+	struct rnd_state rnd;
+	struct hrtimer irq;
+	struct list_head grave;
+};
+
+/**
+ * struct tt_jq_job - a job of a job queue
+ * @base: the job; first, so that dma_fence_free() frees it
+ * @cb: checks the signal
+ * @jq: the queue
+ * @link: entry in &tt_jq.running; protected by &tt_jq.lock
+ * @signalled: times @cb ran
+ * @ran: times the run callback ran
+ * @credits: credits the job takes
+ * @discarded: discarded after arm: never published, signalled at once
+ * @deps: its in-fences, a reference each until it runs or is released
+ * @nr_deps: entries of @deps
+ */
+struct tt_jq_job {
+	struct dma_fence_token_job base;
+	struct dma_fence_cb cb;
+	struct tt_jq *jq;
+	struct list_head link;
+	atomic_t signalled;
+	atomic_t ran;
+	unsigned int credits;
+	bool discarded;
+	struct dma_fence *deps[TT_JOBQS];
+	unsigned int nr_deps;
+};
+
+/**
  * struct tt_state - one torture run
  * @rings: the rings
  * @queues: the queues
@@ -170,6 +241,15 @@ struct tt_queue {
  * @timeouts: ring timeouts
  * @status: fences per status: ok, -EIO, -ETIMEDOUT, -ECANCELED, -EPIPE
  * @ops: operations per kind
+ * @jqs: the job queues; read-hold @jq_life[i] to use the i-th
+ * @jq_life: write-held to tear a job queue down and replace it
+ * @jq_grave: job queues torn down, freed at the end of the run
+ * @jq_last_lock: protects @jq_last
+ * @jq_last: each job queue's last pushed fence (a reference), the
+ *	in-fences of the next jobs
+ * @jq_status: job queue fences per status: ok, -EIO, -ETIMEDOUT, -ECANCELED
+ * @jq_stats: job queue counters: direct, deferred, dep_failed, cancelled,
+ *	ring timeouts; added up when a queue is torn down
  */
 struct tt_state {
 	struct tt_ring rings[TT_RINGS];
@@ -186,6 +266,13 @@ struct tt_state {
 	atomic64_t timeouts;
 	atomic64_t status[5];
 	atomic64_t ops[TT_NR_OPS];
+	struct tt_jq *jqs[TT_JOBQS];
+	struct rw_semaphore jq_life[TT_JOBQS];
+	struct list_head jq_grave;
+	spinlock_t jq_last_lock;	/* see above */
+	struct dma_fence *jq_last[TT_JOBQS];
+	atomic64_t jq_status[4];
+	atomic64_t jq_stats[5];
 };
 
 static struct tt_state *tt;
@@ -535,6 +622,319 @@ static void tt_release_held(void)
 	dma_fence_put(&job->base);	/* the list's reference */
 }
 
+/* ---- job queues ------------------------------------------------------- */
+
+static struct tt_jq_job *to_tt_jq_job(struct dma_fence *f)
+{
+	return container_of(to_dma_fence_token_job(f), struct tt_jq_job, base);
+}
+
+static void tt_jq_put_deps(struct tt_jq_job *job)
+{
+	while (job->nr_deps)
+		dma_fence_put(job->deps[--job->nr_deps]);
+}
+
+static void tt_jq_release(struct dma_fence *f)
+{
+	struct tt_jq_job *job = to_tt_jq_job(f);
+	unsigned long flags;
+
+	if (atomic_read(&job->signalled) != 1)
+		tt_violation("job released without exactly one signal", f);
+	spin_lock_irqsave(&job->jq->lock, flags);
+	list_del(&job->link);
+	spin_unlock_irqrestore(&job->jq->lock, flags);
+	tt_jq_put_deps(job);
+	atomic64_inc(&tt->released);
+	dma_fence_free(f);
+}
+
+static const struct dma_fence_ops tt_jq_fence_ops = {
+	.get_driver_name = tt_driver_name,
+	.get_timeline_name = tt_timeline_name,
+	.release = tt_jq_release,
+};
+
+/*
+ * Under the fence's lock (the ring's): count the signal, check its status
+ * and that the queue's published fences signal in seqno order.
+ */
+static void tt_jq_signalled(struct dma_fence *f, struct dma_fence_cb *cb)
+{
+	struct tt_jq_job *job = container_of(cb, struct tt_jq_job, cb);
+	struct tt_jq *jq = job->jq;
+
+	atomic64_inc(&tt->signalled);
+	if (atomic_inc_return(&job->signalled) != 1)
+		tt_violation("job signalled twice", f);
+	if (!job->discarded) {
+		if (f->seqno < jq->last_signalled)
+			tt_violation("job signalled before an earlier one", f);
+		jq->last_signalled = f->seqno;
+	}
+	switch (f->error) {
+	case 0:
+		atomic64_inc(&tt->jq_status[0]);
+		break;
+	case -EIO:
+		atomic64_inc(&tt->jq_status[1]);
+		break;
+	case -ETIMEDOUT:
+		atomic64_inc(&tt->jq_status[2]);
+		break;
+	case -ECANCELED:
+		atomic64_inc(&tt->jq_status[3]);
+		break;
+	default:
+		tt_violation("job status the rules do not allow", f);
+	}
+}
+
+/*
+ * Credits of the jobs that ran and whose fence is not signalled yet, this
+ * one included: the queue returns credits only after a fence signalled, so
+ * above the limit is a bug.
+ */
+static void tt_jq_account(struct tt_jq *jq, struct tt_jq_job *job)
+{
+	struct tt_jq_job *j, *tmp;
+	unsigned int sum = job->credits;
+	unsigned long flags;
+
+	spin_lock_irqsave(&jq->lock, flags);
+	list_for_each_entry_safe(j, tmp, &jq->running, link) {
+		if (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &j->base.fence.flags))
+			list_del_init(&j->link);
+		else
+			sum += j->credits;
+	}
+	list_add_tail(&job->link, &jq->running);
+	spin_unlock_irqrestore(&jq->lock, flags);
+	if (sum > TT_JQ_CREDITS)
+		tt_violation("job run beyond the credit limit", &job->base.fence);
+}
+
+static struct dma_fence_token_proof tt_jq_run(struct dma_fence_token_job *base,
+					      struct dma_fence_token *tok)
+	__releases(tok)
+{
+	struct tt_jq_job *job = container_of(base, struct tt_jq_job, base);
+	struct tt_jq *jq = job->jq;
+	struct dma_fence_token_proof proof;
+	u64 seqno = base->fence.seqno;
+	unsigned int i;
+
+	if (atomic_inc_return(&job->ran) != 1)
+		tt_violation("job run twice", &base->fence);
+	if (jq->last_run && seqno <= jq->last_run)
+		tt_violation("job run out of seqno order", &base->fence);
+	jq->last_run = seqno;
+	for (i = 0; i < job->nr_deps; i++) {
+		if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &job->deps[i]->flags))
+			tt_violation("job run before its in-fence", &base->fence);
+		else if ((jq->q.flags & DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS) &&
+			 job->deps[i]->error)
+			tt_violation("job run after its in-fence failed", &base->fence);
+	}
+	tt_jq_account(jq, job);
+	if (!dma_fence_token_job_to_ring(tok, base, &proof))
+		atomic64_set(&jq->pushed, seqno);
+	/* The in-fences may go now; a release here frees a job, nothing more. */
+	tt_jq_put_deps(job);
+	return proof;
+}
+
+static const struct dma_fence_token_jobq_ops tt_jq_ops = {
+	.run = tt_jq_run,
+};
+
+/* The hardware of a job queue's ring: completes in order, hangs, fails. */
+static enum hrtimer_restart tt_jq_irq(struct hrtimer *t)
+{
+	struct tt_jq *jq = container_of(t, struct tt_jq, irq);
+	struct dma_fence_token_ring *ring = dma_fence_token_jobq_ring(&jq->q);
+	u32 x = prandom_u32_state(&jq->rnd);
+	u64 pushed = atomic64_read(&jq->pushed);
+	u32 behind;
+
+	if (time_before(jiffies, jq->hang_until) || jq->hw >= pushed)
+		goto again;
+	behind = min_t(u64, pushed - jq->hw, U32_MAX);
+	/* Rarer than a ring's hang: a hang cancels all the queue holds. */
+	switch (x % 1024) {
+	case 0:		/* a hang: nothing completes for two timeouts */
+		jq->hang_until = jiffies + 2 * ring->timeout;
+		break;
+	case 1 ... 16:	/* a lost interrupt */
+		break;
+	case 17 ... 20:	/* an error on the next job */
+		jq->hw++;
+		dma_fence_token_ring_complete(ring, jq->hw, -EIO);
+		break;
+	default:	/* a batch of completions */
+		jq->hw += 1 + (x >> 8) % behind;
+		dma_fence_token_ring_complete(ring, jq->hw, 0);
+		break;
+	}
+again:
+	hrtimer_forward_now(t, ns_to_ktime(20000 + (x >> 12) % 200000));
+	return HRTIMER_RESTART;
+}
+
+/* A new job queue for slot @i; queues 0 and 2 fail jobs whose in-fence failed. */
+static struct tt_jq *tt_jq_up(unsigned int i, unsigned long tseed)
+{
+	struct tt_jq *jq = kzalloc(sizeof(*jq), GFP_KERNEL);
+	struct dma_fence_token_jobq_args args = {
+		.name = "dft-torture-jobq",
+		.ops = &tt_jq_ops,
+		.fence_ops = &tt_jq_fence_ops,
+		.capacity = TT_JQ_SLOTS,
+		.credit_limit = TT_JQ_CREDITS,
+		.timeout = msecs_to_jiffies(20),
+		.flags = i == 1 ? 0 : DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS,
+	};
+
+	if (!jq)
+		return NULL;
+	mutex_init(&jq->submit);
+	spin_lock_init(&jq->lock);
+	INIT_LIST_HEAD(&jq->running);
+	INIT_LIST_HEAD(&jq->grave);
+	args.wq = &jq->wq;
+	if (dma_fence_token_wq_init(&jq->wq, "dft-torture-jobq", 0)) {
+		kfree(jq);
+		return NULL;
+	}
+	if (dma_fence_token_jobq_init(&jq->q, &args)) {
+		dma_fence_token_wq_fini(&jq->wq);
+		kfree(jq);
+		return NULL;
+	}
+	prandom_seed_state(&jq->rnd, tseed);
+	jq->hang_until = jiffies;
+	hrtimer_init(&jq->irq, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	jq->irq.function = tt_jq_irq;
+	hrtimer_start(&jq->irq, ns_to_ktime(50000), HRTIMER_MODE_REL);
+	return jq;
+}
+
+/*
+ * Tear a job queue down, busy or not: every job that did not reach the
+ * ring is cancelled, the ring cancels the rest.  Its memory stays until
+ * the end of the run: its fences live on as in-fences of other jobs.
+ */
+static void tt_jq_down(struct tt_jq *jq)
+{
+	struct dma_fence_token_jobq_stats s;
+
+	hrtimer_cancel(&jq->irq);
+	dma_fence_token_jobq_fini(&jq->q);
+	dma_fence_token_wq_fini(&jq->wq);
+	dma_fence_token_jobq_get_stats(&jq->q, &s);
+	atomic64_add(s.direct, &tt->jq_stats[0]);
+	atomic64_add(s.deferred, &tt->jq_stats[1]);
+	atomic64_add(s.dep_failed, &tt->jq_stats[2]);
+	atomic64_add(s.cancelled, &tt->jq_stats[3]);
+	atomic64_add(jq->q.ring.timeouts, &tt->jq_stats[4]);
+	list_add_tail(&jq->grave, &tt->jq_grave);
+}
+
+/* Begin the armed job's token and push it; under its queue's submit lock. */
+static void tt_jq_push(struct tt_jq_job *job)
+{
+	struct dma_fence_token_proof proof;
+	/* Scoped: a leak would be reported when this returns. */
+	DMA_FENCE_TOKEN(tok);
+
+	lockdep_assert_held(&job->jq->submit);
+	dma_fence_token_begin(&tok, &job->base.fence);
+	dma_fence_token_job_push(&tok, &job->base, &proof);
+	dma_fence_token_proof_end(proof, &job->base.fence);
+}
+
+/*
+ * A job on queue @i: random credits, in-fences on the last jobs of random
+ * queues (its own included), one in 64 discarded after arm instead of
+ * pushed.  Holding @tt->jq_life[i] for reading.
+ */
+static void tt_jq_job(unsigned int i, struct rnd_state *rnd)
+{
+	struct tt_jq *jq = tt->jqs[i];
+	u32 x = prandom_u32_state(rnd);
+	struct tt_jq_job *job;
+	struct dma_fence *old;
+	unsigned int j;
+	int ret;
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return;
+	job->jq = jq;
+	job->credits = 1 + x % TT_JQ_CREDITS;
+	INIT_LIST_HEAD(&job->link);
+	ret = dma_fence_token_job_prepare(&job->base, &jq->q, job->credits, TT_JOBQS);
+	if (ret) {
+		kfree(job);
+		/* Closed by a timeout: the engine was reset, the next one runs. */
+		if (ret == -ESHUTDOWN)
+			dma_fence_token_ring_reopen(dma_fence_token_jobq_ring(&jq->q));
+		return;
+	}
+	for (j = 0; j < TT_JOBQS; j++) {
+		struct dma_fence *dep;
+
+		if (!(x & BIT(8 + j)))
+			continue;
+		spin_lock(&tt->jq_last_lock);
+		dep = dma_fence_get(tt->jq_last[j]);
+		spin_unlock(&tt->jq_last_lock);
+		if (!dep)
+			continue;
+		if (dma_fence_token_job_add_dep(&job->base, dep)) {
+			tt_violation("in-fence refused", dep);
+			dma_fence_put(dep);
+			continue;
+		}
+		job->deps[job->nr_deps++] = dep;
+	}
+	atomic64_inc(&tt->created);
+
+	mutex_lock(&jq->submit);
+	dma_fence_token_job_arm(&job->base);
+	if (dma_fence_add_callback(&job->base.fence, &job->cb, tt_jq_signalled))
+		tt_jq_signalled(&job->base.fence, &job->cb);
+	if ((x >> 16) % 64 == 0) {
+		job->discarded = true;
+		dma_fence_token_job_discard(&job->base);
+	} else {
+		tt_jq_push(job);
+		spin_lock(&tt->jq_last_lock);
+		old = tt->jq_last[i];
+		tt->jq_last[i] = dma_fence_get(&job->base.fence);
+		spin_unlock(&tt->jq_last_lock);
+		dma_fence_put(old);
+	}
+	mutex_unlock(&jq->submit);
+	dma_fence_put(&job->base.fence);
+}
+
+/* Replace job queue @i: the old one is torn down while busy. */
+static void tt_jq_replace(unsigned int i, struct rnd_state *rnd)
+{
+	struct tt_jq *jq;
+
+	down_write(&tt->jq_life[i]);
+	tt_jq_down(tt->jqs[i]);
+	jq = tt_jq_up(i, prandom_u32_state(rnd));
+	if (jq)
+		tt->jqs[i] = jq;
+	else
+		atomic64_inc(&tt->violations);
+	up_write(&tt->jq_life[i]);
+}
+
 /* ---- threads ---------------------------------------------------------- */
 
 static enum tt_op tt_pick(struct rnd_state *rnd)
@@ -588,6 +988,7 @@ static int tt_thread(void *arg)
 		enum tt_op op = tt_pick(&rnd);
 		struct tt_ring *r = &tt->rings[prandom_u32_state(&rnd) % TT_RINGS];
 		struct tt_queue *tq = &tt->queues[prandom_u32_state(&rnd) % TT_QUEUES];
+		unsigned int jqi = prandom_u32_state(&rnd) % TT_JOBQS;
 		unsigned int n;
 
 		atomic64_inc(&tt->ops[op]);
@@ -650,6 +1051,14 @@ static int tt_thread(void *arg)
 				atomic64_inc(&tt->violations);
 			up_write(&tq->life);
 			break;
+		case TT_JOB:
+			down_read(&tt->jq_life[jqi]);
+			tt_jq_job(jqi, &rnd);
+			up_read(&tt->jq_life[jqi]);
+			break;
+		case TT_FINI_JOBQ:
+			tt_jq_replace(jqi, &rnd);
+			break;
 		default:
 			break;
 		}
@@ -707,6 +1116,13 @@ static void tt_torture(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&tt->queues[i].q,
 							      "dft-torture-queue", 0), 0);
 	}
+	INIT_LIST_HEAD(&tt->jq_grave);
+	spin_lock_init(&tt->jq_last_lock);
+	for (i = 0; i < TT_JOBQS; i++) {
+		init_rwsem(&tt->jq_life[i]);
+		tt->jqs[i] = tt_jq_up(i, seed ^ (i + TT_RINGS));
+		KUNIT_ASSERT_NOT_NULL(test, tt->jqs[i]);
+	}
 
 	t0 = ktime_get();
 	for (i = 0; i < nthreads; i++) {
@@ -738,6 +1154,15 @@ static void tt_torture(struct kunit *test)
 		tt_ring_down(&tt->rings[i]);
 	for (i = 0; i < TT_QUEUES; i++)
 		dma_fence_token_wq_fini(&tt->queues[i].q);
+	for (i = 0; i < TT_JOBQS; i++) {
+		struct tt_jq *jq = tt->jqs[i];
+
+		tt_jq_down(jq);
+		/* Every job's fence signalled: every credit came back. */
+		KUNIT_EXPECT_EQ_MSG(test, jq->q.credits_used, 0, "job queue %u", i);
+		dma_fence_put(tt->jq_last[i]);
+		tt->jq_last[i] = NULL;
+	}
 	rcu_barrier();
 	if (old_watchdog)
 		tt_set_watchdog_ms(old_watchdog);
@@ -754,6 +1179,12 @@ static void tt_torture(struct kunit *test)
 		   atomic64_read(&tt->status[1]), atomic64_read(&tt->status[2]),
 		   atomic64_read(&tt->status[3]), atomic64_read(&tt->status[4]),
 		   atomic64_read(&tt->timeouts), atomic64_read(&tt->refused));
+	kunit_info(test, "job queues: %llu ok, %llu -EIO, %llu -ETIMEDOUT, %llu -ECANCELED; %llu direct, %llu deferred, %llu failed by an in-fence, %llu cancelled; %llu ring timeouts\n",
+		   atomic64_read(&tt->jq_status[0]), atomic64_read(&tt->jq_status[1]),
+		   atomic64_read(&tt->jq_status[2]), atomic64_read(&tt->jq_status[3]),
+		   atomic64_read(&tt->jq_stats[0]), atomic64_read(&tt->jq_stats[1]),
+		   atomic64_read(&tt->jq_stats[2]), atomic64_read(&tt->jq_stats[3]),
+		   atomic64_read(&tt->jq_stats[4]));
 	kunit_info(test, "checked: each fence signalled once with an allowed status, each released, reservations balanced, no lockdep or tracker report\n");
 
 	KUNIT_EXPECT_EQ(test, atomic64_read(&tt->violations), 0);
@@ -765,9 +1196,18 @@ static void tt_torture(struct kunit *test)
 	KUNIT_EXPECT_GT(test, atomic64_read(&tt->status[3]), 0);
 	KUNIT_EXPECT_GT(test, atomic64_read(&tt->ops[TT_FINI_RING]) +
 			atomic64_read(&tt->ops[TT_FINI_QUEUE]), 0);
+	KUNIT_EXPECT_GT(test, atomic64_read(&tt->jq_status[0]), 0);
+	KUNIT_EXPECT_GT(test, atomic64_read(&tt->jq_stats[1]), 0);
+	KUNIT_EXPECT_GT(test, atomic64_read(&tt->jq_stats[0]), 0);
 	dma_fence_token_get_stats(&after);
 	KUNIT_EXPECT_EQ(test, after.obligations_live, before.obligations_live);
 	mock_expect_clean(test, &before);
+	while (!list_empty(&tt->jq_grave)) {
+		struct tt_jq *jq = list_first_entry(&tt->jq_grave, struct tt_jq, grave);
+
+		list_del(&jq->grave);
+		kfree(jq);
+	}
 	kfree(tasks);
 	kfree(tt);
 	tt = NULL;
