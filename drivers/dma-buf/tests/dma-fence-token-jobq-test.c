@@ -363,8 +363,8 @@ static void jq_job_dep(struct kunit *test, struct jq_job *job,
 /* Arm, watch the fence, begin its token and push; under the submit lock. */
 static void jq_job_arm_push_locked(struct jq_job *job)
 {
-	struct dma_fence_token_proof proof;
 	DMA_FENCE_TOKEN(tok);
+	struct dma_fence_token_proof proof;
 
 	lockdep_assert_held(&job->m->submit);
 	dma_fence_token_job_arm(&job->base);
@@ -1305,6 +1305,7 @@ static int jq_conc_thread(void *data, unsigned int id)
 		}
 		job->irq_ns = (10 + get_random_u32() % 100) * NSEC_PER_USEC;
 		for (j = i; j-- > 0 && !other;)
+			/* Pairs with the other submitter's release below. */
 			other = smp_load_acquire(&c->fences[!id][j]);
 		if (other) {
 			if (dma_fence_token_job_add_dep(&job->base, other))
@@ -1323,6 +1324,7 @@ static int jq_conc_thread(void *data, unsigned int id)
 		jq_job_arm_push_locked(job);
 		mutex_unlock(&m->submit);
 		c->jobs[id][i] = job;
+		/* The job is pushed: the other submitter may depend on it. */
 		smp_store_release(&c->fences[id][i], &job->base.fence);
 		if (i % 32 == 0)
 			cond_resched();

@@ -161,8 +161,8 @@ static struct dft_nj_job *dft_nj_prepare(struct kunit *test, struct dft_nj *n,
 /* Arm, watch and push a prepared job; the caller keeps a reference. */
 static void dft_nj_push(struct dft_nj *n, struct dft_nj_job *job)
 {
-	struct dma_fence_token_proof proof;
 	DMA_FENCE_TOKEN(tok);
+	struct dma_fence_token_proof proof;
 
 	mutex_lock(&n->submit);
 	dma_fence_token_job_arm(&job->base);
@@ -328,11 +328,11 @@ static void dft_neg_jobq_run_no_discharge(struct kunit *test)
  */
 static void dft_neg_jobq_push_unarmed(struct kunit *test)
 {
+	DMA_FENCE_TOKEN(tok);
 	struct dma_fence_token_jobq_stats s;
 	struct dma_fence_token_proof proof;
 	struct dft_nj_job *job;
 	struct dft_nj *n;
-	DMA_FENCE_TOKEN(tok);
 
 	n = dft_nj_create(test, DFT_NJ_NONE);
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
