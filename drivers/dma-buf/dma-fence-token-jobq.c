@@ -48,6 +48,12 @@
  * order is push order; a push older than the previous one is reported and
  * its fence cancelled.
  *
+ * Give job queues an ordered signalling queue (%DMA_FENCE_TOKEN_WQ_ORDERED,
+ * unbound, as drm_sched's submit_wq): a queue runs one of its jobs at a
+ * time anyway, and the worker then need not wait for the CPU whose
+ * interrupt released the job.  The benchmark measured a hop about five
+ * times faster that way than on a per-CPU queue (TCG, 6.12).
+ *
  * What happens to a pushed job:
  *
  * - Zero worker hops: a job whose in-fences are all signalled, whose

@@ -70,8 +70,9 @@ struct dma_fence_token_jobq_args {
 
 /**
  * struct dma_fence_token_jobq_stats - what a job queue did, for debugfs and tests
- * @direct: jobs run in the submitter's context, no worker hop
- * @deferred: jobs run on the signalling queue, one hop
+ * @direct: jobs dispatched in the submitter's context, no worker hop
+ *	(including those that then fail or are cancelled instead of running)
+ * @deferred: jobs dispatched on the signalling queue, one hop (likewise)
  * @dep_failed: jobs not run because an in-fence failed
  * @cancelled: jobs cancelled without running (ring closed, teardown)
  * @refused: pushes refused (a job not armed on this queue)
