@@ -474,8 +474,9 @@ int __dma_fence_token_ring_push(struct dma_fence_token *tok,
 {
 	struct dma_fence *fence = dma_fence_token_fence(tok);
 	struct dma_fence_token_wq *q = NULL;
-	bool had_slot, bad, signalled = false, accepted = false;
+	bool had_slot, bad, accepted = false;
 	unsigned long flags;
+	unsigned int tail;
 	int ret = 0;
 
 	if (!fence) {
@@ -531,32 +532,34 @@ int __dma_fence_token_ring_push(struct dma_fence_token *tok,
 		WRITE_ONCE(ring->signalling_task, current);
 		*proof = __dma_fence_token_signal_locked(tok, error);
 		WRITE_ONCE(ring->signalling_task, NULL);
-		signalled = true;
-	} else {
-		unsigned int tail = (ring->head + ring->count) % ring->capacity;
+		if (ring->slots) {
+			ring->last_seqno = fence->seqno;
+			ring->has_last = true;
+		}
+		spin_unlock_irqrestore(&ring->lock, flags);
+		return ret;
+	}
 
-		ring->slots[tail] = dma_fence_get(fence);
-		if (error) {
-			/* The close that may be under way pops it too. */
-			__set_bit(tail, ring->skip);
-			if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
-				dma_fence_set_error(fence, error);
-		}
-		dma_fence_token_debug_move(fence, DFT_OB_ON_RING, ring->name,
-					   &ring->progress_at);
-		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_HARDWARE,
-					       ring->name);
-		if (!ring->count++) {
-			WRITE_ONCE(ring->progress_at, jiffies);
-			queue_delayed_work(ring->wq->wq, &ring->timeout_work,
-					   ring->timeout);
-		}
-		q = ring->wq;
+	tail = (ring->head + ring->count) % ring->capacity;
+	ring->slots[tail] = dma_fence_get(fence);
+	if (error) {
+		/* The close that may be under way pops it too. */
+		__set_bit(tail, ring->skip);
+		if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+			dma_fence_set_error(fence, error);
 	}
-	if (ring->slots) {
-		ring->last_seqno = fence->seqno;
-		ring->has_last = true;
+	dma_fence_token_debug_move(fence, DFT_OB_ON_RING, ring->name,
+				   &ring->progress_at);
+	trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_HARDWARE,
+				       ring->name);
+	if (!ring->count++) {
+		WRITE_ONCE(ring->progress_at, jiffies);
+		queue_delayed_work(ring->wq->wq, &ring->timeout_work,
+				   ring->timeout);
 	}
+	q = ring->wq;
+	ring->last_seqno = fence->seqno;
+	ring->has_last = true;
 	accepted = true;
 unlock:
 	spin_unlock_irqrestore(&ring->lock, flags);
@@ -573,8 +576,6 @@ unlock:
 		}
 		return __dma_fence_token_refuse(tok, fence, proof, ret);
 	}
-	if (signalled)
-		return ret;
 
 	/* The fence now depends on the ring's timeout work. */
 	if (q)
