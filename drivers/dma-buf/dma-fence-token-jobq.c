@@ -78,7 +78,8 @@
  *   (a failed in-fence, a cancel, a refusal by the driver with
  *   dma_fence_token_job_fail()) still takes its ring slot, with
  *   dma_fence_token_ring_push_error(), and signals its error as soon as
- *   the jobs ahead of it have signalled.
+ *   the jobs ahead of it have signalled.  The one exception is a job
+ *   discarded after arm, whose fence was never published.
  * - A timeout or a fault closes the ring: its jobs are signalled by the
  *   ring, and every job of the queue armed before the close that has not
  *   reached the ring yet is signalled with -ECANCELED instead of running.

@@ -8,7 +8,7 @@
 
 #include <drm/drm_device.h>
 #include <linux/atomic.h>
-#include <linux/dma-fence-token-ring.h>
+#include <linux/dma-fence-token-jobq.h>
 #include <linux/hrtimer.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -41,10 +41,8 @@ struct simgpu_knobs {
 	u32 max_files;
 };
 
-extern struct simgpu_knobs simgpu_knobs;
-
 /**
- * struct simgpu_stats - device counters, shown in debugfs simgpu/stats
+ * struct simgpu_stats - device counters, shown in the debugfs file stats
  * @submitted: jobs submitted
  * @signalled: job fences signalled (counted by a callback on each fence)
  * @ok: fences signalled without error
@@ -59,7 +57,11 @@ extern struct simgpu_knobs simgpu_knobs;
  * @dumps: core dumps taken by the timeout handler
  * @timeouts: ring timeouts (the driver's timedout callback)
  * @resets: engine resets (a closed ring reopened)
- * @ring_closes: ring closes by timeout or teardown, counted at teardown
+ * @jobs_direct: jobs of closed files that ran in the submit ioctl, no
+ *	worker hop (the job queues' counters, added up at postclose)
+ * @jobs_deferred: jobs of closed files that ran on the signalling queue
+ * @jobs_cancelled: jobs of closed files cancelled before they ran (ring
+ *	closed by a timeout, or the file closed)
  * @files: files open
  * @live_jobs: jobs allocated and not freed yet
  */
@@ -78,37 +80,49 @@ struct simgpu_stats {
 	atomic64_t dumps;
 	atomic64_t timeouts;
 	atomic64_t resets;
-	atomic64_t ring_closes;
+	atomic64_t jobs_direct;
+	atomic64_t jobs_deferred;
+	atomic64_t jobs_cancelled;
 	atomic64_t files;
 	atomic64_t live_jobs;
 };
 
-extern struct simgpu_stats simgpu_stats;
-
 /**
  * struct simgpu_device - the simulated GPU
  * @drm: the DRM device (render node)
+ * @knobs: fault injection and timing, from the module parameters at load
+ *	time, then from debugfs
+ * @stats: counters
+ * @file_ids: last number given to a file, for the timeline names
+ * @open_files: files open, at most @knobs.max_files
+ *
+ * Every job's fence holds a module reference, and every file a reference
+ * of the DRM device: the device outlives its files and fences.
  */
 struct simgpu_device {
 	struct drm_device drm;
+	struct simgpu_knobs knobs;
+	struct simgpu_stats stats;
+	atomic_t file_ids;
+	atomic_t open_files;
 };
 
+static inline struct simgpu_device *to_simgpu_device(struct drm_device *drm)
+{
+	return container_of(drm, struct simgpu_device, drm);
+}
+
 struct simgpu_file;
-struct simgpu_job;
 
 /**
- * struct simgpu_engine - one engine of a file's context: a hardware ring
+ * struct simgpu_engine - one engine of a file's context
  * @file: the context the engine belongs to
  * @index: engine number
  * @name: timeline name, "simgpu-<file>-e<index>"
- * @ring: the hardware ring; its lock is the lock of the engine's fences
- * @context: fence context of the engine's timeline
- * @submit_lock: serialises submits: seqno order is ring order; never held
- *	around a fence wait
- * @seqno: last seqno handed out; protected by @submit_lock
- * @fifo_lock: protects @last and the &simgpu_job.next and
- *	&simgpu_job.dispatched fields of the engine's jobs
- * @last: newest job submitted and not dispatched yet (holds a reference)
+ * @queue: the engine's job queue; it owns the engine's hardware ring, whose
+ *	lock is the lock of the engine's fences
+ * @submit_lock: serialises arm and push of the engine's jobs (seqno order
+ *	is push order) and engine resets; never held around a fence wait
  * @hw_lock: protects the simulated hardware state below; taken in the
  *	hrtimer (hard interrupt) handler
  * @busy_until: when the engine finishes the last job dispatched to it
@@ -122,12 +136,8 @@ struct simgpu_engine {
 	struct simgpu_file *file;
 	unsigned int index;
 	char name[32];
-	struct dma_fence_token_ring ring;
-	u64 context;
+	struct dma_fence_token_jobq queue;
 	struct mutex submit_lock;	/* see above */
-	u64 seqno;
-	spinlock_t fifo_lock;	/* see above */
-	struct simgpu_job *last;
 	spinlock_t hw_lock;	/* see above */
 	ktime_t busy_until;
 	bool dead;
@@ -136,13 +146,12 @@ struct simgpu_engine {
 };
 
 /**
- * struct simgpu_file - per-file context: its own engines and run queue
+ * struct simgpu_file - per-file context: its own engines and signalling queue
  * @ref: held by the file and by every job; the fences of the jobs use the
  *	rings' locks, so the memory stays until the last fence is freed
- * @wq: signalling queue: run work of the jobs and the rings' timeouts
- * @lock: protects @waiting and @closing
- * @waiting: jobs submitted and not dispatched yet (hold a reference)
- * @closing: postclose took over @waiting
+ * @sdev: the device
+ * @wq: signalling queue shared by the engines' job queues: the jobs that
+ *	wait, and the rings' timeouts
  * @num_engines: entries of @engines
  * @timeout_ms: ring timeout
  * @rcu: frees the context after the last fence is gone
@@ -150,10 +159,8 @@ struct simgpu_engine {
  */
 struct simgpu_file {
 	struct kref ref;
+	struct simgpu_device *sdev;
 	struct dma_fence_token_wq wq;
-	spinlock_t lock;	/* see above */
-	struct list_head waiting;
-	bool closing;
 	unsigned int num_engines;
 	u32 timeout_ms;
 	struct rcu_head rcu;
@@ -161,59 +168,62 @@ struct simgpu_file {
 };
 
 /**
- * struct simgpu_dep - an in-fence a job waits for
- * @cb: callback on @fence
- * @fence: the in-fence (a reference)
- * @job: the waiting job
- */
-struct simgpu_dep {
-	struct dma_fence_cb cb;
-	struct dma_fence *fence;
-	struct simgpu_job *job;
-};
-
-/**
- * struct simgpu_job - a job and its fence
- * @base: the job's fence, on its engine's ring lock; the job's refcount
- * @work: run work: hands the job to the engine's ring
+ * struct simgpu_job - a job of an engine
+ * @base: the job queue's part: the job's fence (the job's refcount), its
+ *	in-fences and its place in the queue
  * @done_cb: counts the signal in &simgpu_stats
  * @engine: the engine
- * @link: entry in &simgpu_file.waiting
  * @hw_link: entry in &simgpu_engine.hw_jobs
  * @end: when the simulated engine finishes the job
- * @next: the engine's next job, released when this one is dispatched;
- *	protected by &simgpu_engine.fifo_lock (holds a reference)
- * @dispatched: handed to the ring (or refused); protected by
- *	&simgpu_engine.fifo_lock
- * @pending: what the job still waits for: its in-fences, the dispatch of
- *	the engine's previous job and the submit ioctl itself
  * @faults: SIMGPU_SUBMIT_FAULTS bits injected
  * @duration_ns: how long the engine works on the job
- * @num_deps: entries of @deps
- * @deps: the in-fences
  */
 struct simgpu_job {
-	struct dma_fence base;
-	struct dma_fence_token_wq_item work;
+	struct dma_fence_token_job base;
 	struct dma_fence_cb done_cb;
 	struct simgpu_engine *engine;
-	struct list_head link;
 	struct list_head hw_link;
 	ktime_t end;
-	struct simgpu_job *next;
-	bool dispatched;
-	atomic_t pending;
 	u32 faults;
 	u64 duration_ns;
-	unsigned int num_deps;
-	struct simgpu_dep deps[];
 };
 
-struct drm_file;
+static inline struct simgpu_job *to_simgpu_job(struct dma_fence_token_job *job)
+{
+	return container_of(job, struct simgpu_job, base);
+}
 
-struct simgpu_file *simgpu_file_create(unsigned int id);
+static inline struct simgpu_stats *simgpu_engine_stats(struct simgpu_engine *engine)
+{
+	return &engine->file->sdev->stats;
+}
+
+struct drm_file;
+struct drm_minor;
+
+/* simgpu_file.c */
+struct simgpu_file *simgpu_file_create(struct simgpu_device *sdev);
 void simgpu_file_destroy(struct simgpu_file *sf);
+void simgpu_file_put(struct simgpu_file *sf);
+
+/* simgpu_engine.c */
+int simgpu_engine_init(struct simgpu_engine *engine, struct simgpu_file *sf,
+		       unsigned int index, unsigned int file_id);
+void simgpu_engine_fini(struct simgpu_engine *engine);
+void simgpu_engine_start(struct simgpu_engine *engine, struct simgpu_job *job);
+void simgpu_engine_clear(struct simgpu_engine *engine, bool dead);
+int simgpu_engine_reset(struct simgpu_engine *engine);
+void simgpu_engine_timedout(struct dma_fence_token_jobq *q,
+			    struct dma_fence_token_job *hung);
+u32 simgpu_engine_pick_faults(struct simgpu_device *sdev, u32 flags);
+
+/* simgpu_job.c */
+extern const struct dma_fence_token_jobq_ops simgpu_jobq_ops;
+extern const struct dma_fence_ops simgpu_fence_ops;
 int simgpu_ioctl_submit(struct drm_device *dev, void *data,
 			struct drm_file *file);
+
+/* simgpu_debugfs.c */
+void simgpu_debugfs_init(struct drm_minor *minor);
 
 #endif /* __SIMGPU_DRV_H__ */
