@@ -60,9 +60,11 @@ echo "demo: jobs by outcome: ok $(v status_ok), -EIO $(v status_eio)," \
 	"-ETIMEDOUT $(v status_etimedout), -ECANCELED $(v status_ecanceled), other $(v status_other)"
 echo "demo: fences signalled $(v fences_signalled) of $(v jobs), each once, status as injected," \
 	"none before its in-fences: $(v violations) violations"
-echo "demo: timeouts $(v drv_timeouts) (core dumps $(v drv_dumps)), ring closes $(v drv_ring_closes)" \
+echo "demo: timeouts $(v drv_timeouts) (core dumps $(v drv_dumps)), ring closes $(v dft_ring_closes)" \
 	"(timeouts and teardown), engine resets $(v drv_resets), interrupts $(v drv_irqs)," \
 	"lost $(v drv_lost_irqs)"
+echo "demo: job queues: $(v drv_jobs_direct) jobs run in the submit ioctl (no worker hop)," \
+	"$(v drv_jobs_deferred) after one hop, $(v drv_jobs_cancelled) cancelled before they ran"
 echo "demo: tokens $(v dft_created) begun: to workqueue $(v dft_discharged_workqueue)," \
 	"to hardware $(v dft_discharged_hardware), signalled $(v dft_discharged_signal)," \
 	"promised $(v dft_discharged_promise); tracker misuse reports $(v dft_misuse)"

@@ -10,13 +10,26 @@
 
 mkdir -p /tmp
 w=/bin/simgpu-workload
+# simgpu's debugfs directory: the DRM device's, whose name file starts
+# with the driver's name (dri/<minor>, or dri/<unique> with links).
+simgpu_debugfs() {
+	for d in /sys/kernel/debug/dri/*; do
+		case "$(cat "$d/name" 2>/dev/null)" in
+		"simgpu "*) echo "$d"; return 0 ;;
+		esac
+	done
+	return 1
+}
 modprobe simgpu || exit 1
+S=$(simgpu_debugfs)
+echo "sc: debugfs ${S:-none}"
 $w run jobs="$JOBS" hang=1 lost=1 error=1 deps=30 >/tmp/run.out
 rc=$?
 sed "s/^/sc: run /" /tmp/run.out
+[ ! -r "$S/stats" ] || sed "s/^/sc: stats /" "$S/stats"
 echo "sc: check run rc=$rc"
 D=/sys/kernel/debug/dma_fence_token
-if [ -w $D/watchdog_ms ]; then
+if [ -w $D/watchdog_ms ] && [ -w "$S/timeout_ms" ]; then
 	# A deep queue of healthy jobs on one engine: 40 jobs of 100 ms, the
 	# tracker's watchdog at 2 s, the ring timeout at 1 s (well above a
 	# job, so that a late timer under TCG is no hang).  The last fence
@@ -24,7 +37,7 @@ if [ -w $D/watchdog_ms ]; then
 	# report may appear.
 	old=$(cat $D/watchdog_ms)
 	echo 2000 >$D/watchdog_ms
-	echo 1000 >/sys/kernel/debug/simgpu/timeout_ms
+	echo 1000 >"$S/timeout_ms"
 	$w run jobs=40 engines=1 inflight=256 dur_min_us=100000 dur_max_us=100000 \
 		hang=0 lost=0 error=0 deps=0 >/tmp/deep.out
 	echo "sc: check deep rc=$?"
@@ -42,7 +55,7 @@ if [ -w $D/watchdog_ms ]; then
 	[ "$secs" -ge "$LONG_MIN_S" ] || r=1
 	grep -E '^(jobs|status_|violations|elapsed)' /tmp/long.out | sed "s/^/sc: long /"
 	echo "sc: check long seconds=$secs rc=$r"
-	echo 200 >/sys/kernel/debug/simgpu/timeout_ms
+	echo 200 >"$S/timeout_ms"
 	echo "$old" >$D/watchdog_ms
 fi
 $w badinput >/tmp/bad.out
@@ -54,12 +67,12 @@ r=$?
 grep -E '^(fuzz|violated)' /tmp/fuzz.out | sed "s/^/sc: fuzz /"
 echo "sc: check fuzz rc=$r"
 # The cap on open files: the ninth open of eight allowed is refused.
-if [ -w /sys/kernel/debug/simgpu/max_files ]; then
-	echo 8 >/sys/kernel/debug/simgpu/max_files
+if [ -w "$S/max_files" ]; then
+	echo 8 >"$S/max_files"
 	$w openmax expect=8 >/tmp/openmax.out
 	r=$?
 	sed "s/^/sc: /" /tmp/openmax.out
-	echo 64 >/sys/kernel/debug/simgpu/max_files
+	echo 64 >"$S/max_files"
 	echo "sc: check openmax rc=$r"
 fi
 rmmod simgpu

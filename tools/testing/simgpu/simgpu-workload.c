@@ -155,7 +155,41 @@ static int submit(int fd, struct drm_simgpu_submit *s)
 	return ioctl(fd, DRM_IOCTL_SIMGPU_SUBMIT, s) ? -errno : 0;
 }
 
-/* Named counters from debugfs simgpu/stats and dma_fence_token/stats. */
+/*
+ * The driver's debugfs file @file: in the DRM device's directory, the one
+ * under dri/ whose name file starts with the driver's name (several
+ * entries, or links, may name the same device).
+ */
+static FILE *open_debugfs(const char *file)
+{
+	char path[300], name[64];
+	struct dirent *de;
+	FILE *f = NULL;
+	DIR *d = opendir("/sys/kernel/debug/dri");
+
+	if (!d)
+		return NULL;
+	while (!f && (de = readdir(d))) {
+		FILE *n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/name", de->d_name);
+		n = fopen(path, "r");
+		if (!n)
+			continue;
+		if (fscanf(n, "%63s", name) == 1 && !strcmp(name, "simgpu")) {
+			snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/%s",
+				 de->d_name, file);
+			f = fopen(path, "r");
+		}
+		fclose(n);
+	}
+	closedir(d);
+	return f;
+}
+
+/* Named counters from the driver's debugfs stats and dma_fence_token/stats. */
 struct stats {
 	long long submitted, signalled, misuse;
 	int ok;
@@ -163,7 +197,7 @@ struct stats {
 
 static void read_stats(struct stats *st)
 {
-	FILE *f = fopen("/sys/kernel/debug/simgpu/stats", "r");
+	FILE *f = open_debugfs("stats");
 	char key[64];
 	long long v;
 
@@ -429,7 +463,7 @@ static int cmd_run(int argc, char **argv)
 	qsort(lat, nlat, sizeof(*lat), cmp_u64);
 	read_stats(&s1);
 	if (!s0.ok || !s1.ok) {
-		invariant("no debugfs simgpu/stats");
+		invariant("no simgpu stats in debugfs dri/");
 	} else {
 		if (s1.submitted - s0.submitted != (long long)n)
 			invariant("driver counted %lld submits, expected %lu",
