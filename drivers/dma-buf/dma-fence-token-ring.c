@@ -519,8 +519,11 @@ int __dma_fence_token_ring_push(struct dma_fence_token *tok,
 		       (closes && *closes != ring->closes))) {
 		/* A torn down queue was reported when it went. */
 		ret = -ESHUTDOWN;
-		/* Nothing unsignalled before it: refused at once. */
-		if (bad || !ring->slots || !ring->count)
+		/*
+		 * Nothing unsignalled before it: refused at once; so is a
+		 * transfer without a slot, which has no room on the ring.
+		 */
+		if (bad || !had_slot || !ring->slots || !ring->count)
 			goto unlock;
 		error = -ECANCELED;
 	} else if (WARN_ON_ONCE((!had_slot && ring->slots) || bad)) {
