@@ -117,7 +117,8 @@
 #define DFT_JOB_PUSHED		0x4a6f6251u
 
 static struct dma_fence_token_proof dft_job_work(struct dma_fence_token_wq_item *work,
-						 struct dma_fence_token *tok);
+						 struct dma_fence_token *tok)
+	__releases(tok);
 
 static void dft_jobq_timedout(struct dma_fence_token_ring *ring, struct dma_fence *hung)
 {
@@ -183,12 +184,6 @@ static void dft_job_dep_error(struct dma_fence_token_job *job, struct dma_fence 
 }
 
 /*
- * The head of the FIFO may run if nothing of the queue is running, its
- * in-fences are signalled and its credits fit: release its work item.
- */
-static void dft_jobq_kick_locked(struct dma_fence_token_jobq *q);
-
-/*
  * Take the job's credits, if they fit.  A job whose fence is signalled
  * already (by an opportunistic signaller) takes none: its credit return
  * has passed.
@@ -207,6 +202,10 @@ static bool dft_jobq_take_credits(struct dma_fence_token_jobq *q,
 	return true;
 }
 
+/*
+ * The head of the FIFO may run if nothing of the queue is running, its
+ * in-fences are signalled and its credits fit: release its work item.
+ */
 static void dft_jobq_kick_locked(struct dma_fence_token_jobq *q)
 	__must_hold(&q->lock)
 {
@@ -615,7 +614,12 @@ static void dft_jobq_push_end(struct dma_fence_token_jobq *q)
 	spin_lock_irqsave(&q->lock, flags);
 	q->pushing--;
 	spin_unlock_irqrestore(&q->lock, flags);
-	/* Hashes the address, does not touch @q: it may be gone already. */
+	/*
+	 * Order the count before wake_up_var()'s lockless test for waiters,
+	 * which pairs with wait_var_event()'s queueing then testing.  Hashes
+	 * the address, does not touch @q: it may be gone already.
+	 */
+	smp_mb();
 	wake_up_var(&q->pushing);
 }
 
@@ -651,6 +655,8 @@ void dma_fence_token_job_push(struct dma_fence_token *tok,
 	if (!fence) {
 		/* Not live: the tracker reported it. */
 		__dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
+		if (job->state == DFT_JOB_ARMED)
+			dma_fence_token_job_discard(job);
 		return;
 	}
 	bad = job->state != DFT_JOB_ARMED || fence != &job->fence;
@@ -658,6 +664,9 @@ void dma_fence_token_job_push(struct dma_fence_token *tok,
 		  "dma_fence_token_jobq: push of a job that was not armed, or with another fence's token\n");
 	if (bad) {
 		__dma_fence_token_refuse(tok, fence, proof, -EINVAL);
+		/* An armed job pushed with another fence's token goes too. */
+		if (job->state == DFT_JOB_ARMED)
+			dma_fence_token_job_discard(job);
 		return;
 	}
 	q = job->queue;
@@ -685,7 +694,7 @@ void dma_fence_token_job_push(struct dma_fence_token *tok,
 		dft_job_remove_deps(job);
 		dft_job_put_deps(job);
 		if (ret == -ESHUTDOWN) {
-			/* Behind the jobs that teardown is cancelling. */
+			/* A push racing teardown (see fini): cancelled. */
 			dma_fence_token_job_fail(tok, job, -ECANCELED, proof);
 			return;
 		}
@@ -795,7 +804,9 @@ EXPORT_SYMBOL_GPL(dma_fence_token_job_fail);
  * in-fence callbacks are removed; jobs running on the signalling queue
  * finish; then the ring is torn down, which cancels the jobs on it.  Every
  * fence of the queue ends signalled in seqno order.  Tear the queue down
- * before its signalling queue; a push racing it gets its job cancelled.
+ * before its signalling queue, with no submitter left (under the submit
+ * lock, for example): a push that races it anyway is cancelled, but may
+ * then signal ahead of the jobs that teardown cancels (the ring warns).
  * The queue's memory must outlive every job fence: their lock is the
  * ring's, and their callbacks use the queue (simgpu frees its context
  * from the release of its last fence).
