@@ -752,6 +752,52 @@ static void ring_teardown_edges(struct kunit *test)
 	ring_expect_clean(test);
 }
 
+/*
+ * Scenario (review): a close of a full ring drops its lock between
+ * batches, and there a transfer that reserved no slot arrives (a driver
+ * bug).  It has no room on the ring: it is refused at once, its fence
+ * cancelled, and the close signals exactly the fences it took.  (Queued
+ * behind them, it would overwrite the oldest slot of the full ring.)
+ */
+static void ring_unreserved_mid_close(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	struct mock_job *job[40];
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "midclose-noslot", 40, 10 * HZ), 0);
+	memset(&ring_mid_close, 0, sizeof(ring_mid_close));
+	ring_mid_close.late = mock_job_prepare(&t->mr, MOCK_OK, &ret);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ring_mid_close.late));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* The late job gives its slot back: the 40 jobs fill the ring. */
+	dma_fence_token_ring_unreserve(&t->mr.ring, 1);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		job[i] = ring_submit(test, &t->mr, i ? MOCK_OK : MOCK_HANG);
+	t->mr.release_hook = ring_reopen_hook;
+	mock_job_put(job[5]);
+	job[5] = NULL;
+
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_close(&t->mr.ring, -EIO), 40);
+	t->mr.release_hook = NULL;
+	KUNIT_EXPECT_TRUE(test, ring_mid_close.ran);
+	KUNIT_EXPECT_EQ(test, ring_mid_close.publish, -ESHUTDOWN);
+	ring_expect(test, ring_mid_close.late, -ECANCELED);
+	ring_expect(test, job[0], -EIO);
+	for (i = 1; i < ARRAY_SIZE(job); i++)
+		if (job[i])
+			ring_expect(test, job[i], -ECANCELED);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(&t->mr.ring), 0);
+
+	mock_ring_fini(&t->mr);
+	for (i = 0; i < ARRAY_SIZE(job); i++)
+		if (job[i])
+			mock_job_put(job[i]);
+	mock_job_put(ring_mid_close.late);
+	ring_expect_clean(test);
+}
+
 /* Fail @job's fence in the ring's order; returns the transfer's result. */
 static int ring_push_error(struct mock_job *job, int error)
 {
@@ -835,6 +881,7 @@ static struct kunit_case ring_cases[] = {
 	DFT_KUNIT_CASE_SLOW(ring_stress_hangs),
 	KUNIT_CASE(ring_reopen_mid_close),
 	KUNIT_CASE(ring_push_error_order),
+	KUNIT_CASE(ring_unreserved_mid_close),
 	KUNIT_CASE(ring_opportunistic_head),
 	KUNIT_CASE(ring_seqno_wrap),
 	KUNIT_CASE(ring_timedout_resets),
