@@ -81,6 +81,7 @@ struct jq_mock {
  * @cb: counts the signal of the job's fence
  * @signalled: times @cb ran
  * @ran: times the run callback ran
+ * @handed: the run callback handed the job to the ring (or failed it)
  * @link: entry in &jq_mock.running; protected by &jq_mock.lock
  * @credits: credits the job takes
  * @deps: in-fences added, for the run callback's check (no references:
@@ -97,6 +98,7 @@ struct jq_job {
 	struct dma_fence_cb cb;
 	atomic_t signalled;
 	atomic_t ran;
+	atomic_t handed;
 	struct list_head link;
 	unsigned int credits;
 	struct dma_fence *deps[JQ_MAX_DEPS];
@@ -217,12 +219,12 @@ static struct dma_fence_token_proof jq_run(struct dma_fence_token_job *base,
 	jq_account_locked(m, job);
 	spin_unlock_irqrestore(&m->lock, flags);
 
-	if (job->refuse) {
+	if (job->refuse)
 		dma_fence_token_job_fail(tok, base, -EIO, &proof);
-		return proof;
-	}
-	if (!dma_fence_token_job_to_ring(tok, base, &proof) && job->irq_ns)
+	else if (!dma_fence_token_job_to_ring(tok, base, &proof) && job->irq_ns)
 		hrtimer_start(&job->irq, ns_to_ktime(job->irq_ns), HRTIMER_MODE_REL);
+	/* Pairs with jq_wait_ran(): the job is on the ring from here. */
+	atomic_set_release(&job->handed, 1);
 	return proof;
 }
 
@@ -417,14 +419,17 @@ static void jq_expect(struct kunit *test, struct jq_job *job, int status)
 			    "seqno %llu", job->base.fence.seqno);
 }
 
-/* The run callback of @job ran (on the queue), within JQ_WAIT_MS. */
+/*
+ * The run callback of @job ran (on the queue) and handed the job to the
+ * ring, within JQ_WAIT_MS: a completion by hand may follow.
+ */
 static bool jq_wait_ran(struct jq_job *job)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(JQ_WAIT_MS);
 
-	while (!atomic_read(&job->ran) && time_before(jiffies, deadline))
+	while (!atomic_read_acquire(&job->handed) && time_before(jiffies, deadline))
 		usleep_range(100, 200);
-	return atomic_read(&job->ran);
+	return atomic_read_acquire(&job->handed);
 }
 
 /* The jobs reached the ring in exactly this order. */
