@@ -67,8 +67,9 @@ int __dma_fence_token_ring_push(struct dma_fence_token *tok,
 				const unsigned long *closes)
 	__releases(tok);
 
-/* A held item taken back and run, cancelled, by the caller. */
+/* A held item taken back and run by the caller: cancelled, or as by a worker. */
 bool __dma_fence_token_wq_item_cancel(struct dma_fence_token_wq_item *work);
+bool __dma_fence_token_wq_item_run(struct dma_fence_token_wq_item *work);
 
 /* Hardware rings attach to the queue that runs their timeout. */
 int __dma_fence_token_wq_attach(struct dma_fence_token_wq *q,
@@ -79,15 +80,15 @@ void __dma_fence_token_wq_detach(struct dma_fence_token_wq *q,
 /*
  * A transfer makes the caller's fence depend on the items of a signalling
  * queue: tell lockdep, so that a lock the caller holds and an item takes
- * closes a cycle.  Only with interrupts enabled: under an irq-safe lock or
- * in an interrupt the queue's map would look irq-unsafe against
- * dma_fence_token_wq_fini() and lockdep would report an inversion that no
- * transfer can cause (a transfer never waits).  This matches the signalling
+ * closes a cycle.  Only in task context with interrupts enabled: under an
+ * irq-safe lock or in a hard or soft interrupt the queue's map would look
+ * irq-unsafe against dma_fence_token_wq_fini() and lockdep would report an
+ * inversion that no transfer can cause (a transfer never waits).  This matches the signalling
  * section, which is only opened in process context.
  */
 static inline void __dma_fence_token_depend_on_queue(struct dma_fence_token_wq *q)
 {
-	if (!IS_ENABLED(CONFIG_LOCKDEP) || irqs_disabled())
+	if (!IS_ENABLED(CONFIG_LOCKDEP) || irqs_disabled() || !in_task())
 		return;
 	lock_map_acquire_read(&q->map);
 	lock_map_release(&q->map);

@@ -466,6 +466,47 @@ bool __dma_fence_token_wq_item_cancel(struct dma_fence_token_wq_item *work)
 	return held;
 }
 
+/*
+ * Take a held item back from its queue and run its callback here, in the
+ * caller's context and a signalling section of its own, as the worker
+ * would (a job queue running a job that a completion in interrupt
+ * context released).  Returns false if the item was not held, or its
+ * queue is being torn down: it runs, ran or will be cancelled elsewhere.
+ */
+bool __dma_fence_token_wq_item_run(struct dma_fence_token_wq_item *work)
+{
+	struct dma_fence_token_wq *q = READ_ONCE(work->queue);
+	struct dma_fence *fence = work->fence;
+	struct dma_fence_token_proof proof;
+	struct dma_fence_token tok = {};
+	unsigned long flags;
+	bool cookie, held;
+
+	if (!q)
+		return false;
+	spin_lock_irqsave(&q->lock, flags);
+	held = work->held && !q->dead;
+	if (held) {
+		work->held = false;
+		list_del_init(&work->link);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (!held)
+		return false;
+
+	clear_bit(0, &work->busy);
+	cookie = dma_fence_begin_signalling();
+	dma_fence_token_debug_move(fence, DFT_OB_RUNNING, q->name, NULL);
+	__dma_fence_token_resume(&tok, fence, _THIS_IP_, true);
+	proof = work->run(work, &tok);
+	__release(&tok);	/* discharged by the callback, checked below */
+	__dma_fence_token_settle(&tok, proof, fence);
+	WRITE_ONCE(q->progress_at, jiffies);
+	dma_fence_end_signalling(cookie);
+	dma_fence_put(fence);
+	return true;
+}
+
 /**
  * dma_fence_token_wq_item_release - let a held item run
  * @work: item transferred with dma_fence_token_wq_queue_held()
