@@ -71,6 +71,18 @@ int __dma_fence_token_ring_push(struct dma_fence_token *tok,
 bool __dma_fence_token_wq_item_cancel(struct dma_fence_token_wq_item *work);
 bool __dma_fence_token_wq_item_run(struct dma_fence_token_wq_item *work);
 
+/*
+ * Jobs that a ring completion in interrupt context releases run in that
+ * context once the ring's lock is dropped (dma-fence-token-jobq.c).
+ */
+struct dft_jobq_batch {
+	struct list_head jobs;
+	unsigned int budget;
+};
+
+bool __dma_fence_token_jobq_batch_begin(struct dft_jobq_batch *b);
+void __dma_fence_token_jobq_batch_end(struct dft_jobq_batch *b);
+
 /* Hardware rings attach to the queue that runs their timeout. */
 int __dma_fence_token_wq_attach(struct dma_fence_token_wq *q,
 				struct dma_fence_token_wq_user *user);

@@ -7,6 +7,8 @@
 #include <linux/dma-fence-token-jobq.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -67,6 +69,17 @@
  *   in-fence, the credit return of a completed job, or the previous job
  *   reaching the ring.  One job of the FIFO runs at a time, so jobs reach
  *   the ring in seqno order.
+ * - With %DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ, a job that a ring completion
+ *   reported from interrupt context releases (its last in-fence, or its
+ *   credits) runs in that interrupt instead, once the completing ring's
+ *   lock is dropped: no worker hop.  Up to
+ *   %DMA_FENCE_TOKEN_JOBQ_IRQ_BUDGET jobs per interrupt, of every queue
+ *   with the flag, then the signalling queue takes over.  A
+ *   completion from a threaded handler or from process context, and
+ *   every completion on PREEMPT_RT (where interrupts are threads), still
+ *   hands the job to the signalling queue.  The run callback must then be
+ *   safe in interrupt context: lockdep reports a lock it takes that is
+ *   not interrupt-safe.
  * - The run callback hands the token to the ring with
  *   dma_fence_token_job_to_ring() and kicks the hardware.  From there the
  *   ring's timeout is the guaranteed path, completions are reported with
@@ -120,6 +133,96 @@ static struct dma_fence_token_proof dft_job_work(struct dma_fence_token_wq_item 
 						 struct dma_fence_token *tok)
 	__releases(tok);
 
+static void dft_jobq_push_end(struct dma_fence_token_jobq *q);
+
+/*
+ * Jobs released in interrupt context, run there (%DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ):
+ * the outermost ring completion of a CPU owns the batch, on its stack,
+ * from before its signals until it has run every job of it.  Completions
+ * nested in it (a nested interrupt, or a run callback that completes its
+ * job at once) add to it rather than recurse.  In interrupt context
+ * nothing else runs on the CPU until the owner returns, so the per-CPU
+ * pointer cannot be taken over by another task; on PREEMPT_RT interrupts
+ * are threads and nothing is batched.  The batch is touched only with
+ * interrupts off.
+ */
+static DEFINE_PER_CPU(struct dft_jobq_batch *, dft_jobq_batch);
+
+static bool dft_jobq_batch_here(void)
+{
+	return !IS_ENABLED(CONFIG_PREEMPT_RT) && !in_task() && !in_nmi();
+}
+
+/* Open the CPU's batch, if none is: true if the caller owns it. */
+bool __dma_fence_token_jobq_batch_begin(struct dft_jobq_batch *b)
+{
+	unsigned long flags;
+	bool owner = false;
+
+	if (!dft_jobq_batch_here())
+		return false;
+	local_irq_save(flags);
+	if (!this_cpu_read(dft_jobq_batch)) {
+		INIT_LIST_HEAD(&b->jobs);
+		b->budget = DMA_FENCE_TOKEN_JOBQ_IRQ_BUDGET;
+		this_cpu_write(dft_jobq_batch, b);
+		owner = true;
+	}
+	local_irq_restore(flags);
+	return owner;
+}
+
+/*
+ * Run the jobs of the batch, those their runs add included, then close
+ * it.  Each holds a count of its queue's @pushing, so the queue's
+ * teardown waits for it; the item's callback (dft_job_work()) runs the
+ * job, or cancels it if teardown began, and lets the next one go.  If the
+ * signalling queue is being torn down, its teardown cancels the item.
+ */
+void __dma_fence_token_jobq_batch_end(struct dft_jobq_batch *b)
+{
+	struct dma_fence_token_job *job;
+	struct dma_fence_token_jobq *q;
+	unsigned long flags;
+
+	for (;;) {
+		local_irq_save(flags);
+		job = list_first_entry_or_null(&b->jobs, struct dma_fence_token_job,
+					       irq_link);
+		if (job)
+			list_del_init(&job->irq_link);
+		else
+			this_cpu_write(dft_jobq_batch, NULL);
+		local_irq_restore(flags);
+		if (!job)
+			return;
+		q = job->queue;
+		/* The job may be gone afterwards; the queue is not. */
+		__dma_fence_token_wq_item_run(&job->work);
+		dft_jobq_push_end(q);
+	}
+}
+
+/* Put a released job in the CPU's batch, if there is one with room. */
+static bool dft_jobq_batch_add(struct dma_fence_token_jobq *q,
+			       struct dma_fence_token_job *job)
+	__must_hold(&q->lock)
+{
+	struct dft_jobq_batch *b;
+
+	lockdep_assert_held(&q->lock);
+	if (!(q->flags & DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ) || !dft_jobq_batch_here())
+		return false;
+	/* Interrupts are off: the queue's lock is always taken so. */
+	b = this_cpu_read(dft_jobq_batch);
+	if (!b || !b->budget)
+		return false;
+	b->budget--;
+	list_add_tail(&job->irq_link, &b->jobs);
+	q->pushing++;
+	return true;
+}
+
 static void dft_jobq_timedout(struct dma_fence_token_ring *ring, struct dma_fence *hung)
 {
 	struct dma_fence_token_jobq *q =
@@ -145,7 +248,8 @@ int __dma_fence_token_jobq_init(struct dma_fence_token_jobq *q,
 			 !args->wq || !args->capacity ||
 			 args->credit_limit > args->capacity ||
 			 !args->timeout || args->timeout >= MAX_SCHEDULE_TIMEOUT ||
-			 args->flags & ~DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS))
+			 args->flags & ~(DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS |
+					 DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ)))
 		return -EINVAL;
 
 	ret = __dma_fence_token_ring_init(&q->ring, args->name, args->capacity,
@@ -218,6 +322,11 @@ static void dft_jobq_kick_locked(struct dma_fence_token_jobq *q)
 	if (!job || atomic_read(&job->pending) || !dft_jobq_take_credits(q, job))
 		return;
 	q->running = job;
+	/* Runs after the completing ring's lock is dropped. */
+	if (dft_jobq_batch_add(q, job)) {
+		q->stats.irq++;
+		return;
+	}
 	q->stats.deferred++;
 	/*
 	 * Under the lock: teardown takes the FIFO under it too, so the job
@@ -442,6 +551,7 @@ int dma_fence_token_job_prepare(struct dma_fence_token_job *job,
 	}
 	job->queue = q;
 	INIT_LIST_HEAD(&job->link);
+	INIT_LIST_HEAD(&job->irq_link);
 	job->in_fifo = false;
 	job->credits_taken = false;
 	job->signalled = false;

@@ -680,7 +680,10 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_push_error);
  * Where interrupts are on (a threaded handler, as every handler is on
  * PREEMPT_RT) the call is a fence signalling section: do not hold a lock
  * that the driver also takes inside a signalling section (its run
- * callbacks, for example), or lockdep reports the cycle.
+ * callbacks, for example), or lockdep reports the cycle.  Called in
+ * interrupt context, it also runs the jobs of queues created with
+ * %DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ that the signals released, after the
+ * ring's lock is dropped: hold no lock that their run callbacks take.
  *
  * Context: any context where a spinlock_t may be taken, interrupt handlers
  * included (on PREEMPT_RT not a _HARD hrtimer, an IRQF_NO_THREAD handler
@@ -692,13 +695,16 @@ unsigned int dma_fence_token_ring_complete(struct dma_fence_token_ring *ring,
 {
 	struct dft_ring_batch b = { .n = 0 };
 	ktime_t now = ktime_get();
+	struct dft_jobq_batch jobs;
 	unsigned int total = 0;
 	unsigned long flags;
-	bool cookie, more;
+	bool cookie, more, run_jobs;
 
 	if (dft_ring_reentered(ring))
 		return 0;
 	error = __dma_fence_token_error(error);
+	/* Jobs these signals release may run here, after the lock. */
+	run_jobs = __dma_fence_token_jobq_batch_begin(&jobs);
 	cookie = dft_ring_section_begin();
 	do {
 		spin_lock_irqsave(&ring->lock, flags);
@@ -725,6 +731,8 @@ unsigned int dma_fence_token_ring_complete(struct dma_fence_token_ring *ring,
 	if (total)
 		trace_dma_fence_token_complete_batch(ring->name, seqno, total);
 	dma_fence_end_signalling(cookie);
+	if (run_jobs)
+		__dma_fence_token_jobq_batch_end(&jobs);
 	return total;
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_ring_complete);

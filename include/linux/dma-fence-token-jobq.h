@@ -18,6 +18,13 @@ struct dma_fence_token_jobq;
 /* Flags of &struct dma_fence_token_jobq_args. */
 /* A job whose in-fence failed is not run: its fence gets that error. */
 #define DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS	BIT(0)
+/*
+ * The run callback may run in interrupt context: a job that a ring
+ * completion reported from an interrupt releases runs there.
+ */
+#define DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ	BIT(1)
+/* Jobs one interrupt runs, at most, before the signalling queue takes over. */
+#define DMA_FENCE_TOKEN_JOBQ_IRQ_BUDGET	16
 
 /**
  * struct dma_fence_token_jobq_ops - driver callbacks of a job queue
@@ -25,9 +32,10 @@ struct dma_fence_token_jobq;
  *	earlier job of the queue went to the ring: hand it to the hardware.
  *	Receives a live token for the job's fence inside a fence signalling
  *	section, either in the submitter's context (inside
- *	dma_fence_token_job_push()) or on the queue's signalling workqueue;
- *	it must not allocate with GFP_KERNEL, take a dma_resv lock or wait
- *	for a fence.  It discharges @tok, normally with
+ *	dma_fence_token_job_push()) or on the queue's signalling workqueue,
+ *	or with %DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ in the interrupt that
+ *	completed what the job waited for; it must not allocate with
+ *	GFP_KERNEL, take a dma_resv lock or wait for a fence.  It discharges @tok, normally with
  *	dma_fence_token_job_to_ring() followed by the doorbell, and returns
  *	the proof.  A job the driver refuses ends with
  *	dma_fence_token_job_fail(), which keeps the timeline's signal order
@@ -55,7 +63,8 @@ struct dma_fence_token_jobq_ops {
  * @credit_limit: credits of the jobs on the ring, at most; 0 means
  *	@capacity
  * @timeout: jiffies without progress before the oldest job counts as hung
- * @flags: 0 or %DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS
+ * @flags: 0, or %DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS and
+ *	%DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ
  */
 struct dma_fence_token_jobq_args {
 	const char *name;
@@ -73,6 +82,8 @@ struct dma_fence_token_jobq_args {
  * @direct: jobs dispatched in the submitter's context, no worker hop
  *	(including those that then fail or are cancelled instead of running)
  * @deferred: jobs dispatched on the signalling queue, one hop (likewise)
+ * @irq: jobs dispatched in the interrupt that released them, no worker
+ *	hop (%DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ; likewise)
  * @dep_failed: jobs not run because an in-fence failed
  * @cancelled: jobs cancelled without running (ring closed, teardown)
  * @refused: pushes refused (a job not armed on this queue)
@@ -80,6 +91,7 @@ struct dma_fence_token_jobq_args {
 struct dma_fence_token_jobq_stats {
 	unsigned long direct;
 	unsigned long deferred;
+	unsigned long irq;
 	unsigned long dep_failed;
 	unsigned long cancelled;
 	unsigned long refused;
@@ -92,12 +104,14 @@ struct dma_fence_token_jobq_stats {
  *	inside fence callbacks (so after a fence's lock), never around a
  *	fence lock of its own or a fence callback registration
  * @fifo: jobs pushed and not handed to the ring yet, in seqno order
- * @running: the job at the head of @fifo whose run was started on the
- *	signalling queue, or %NULL; jobs behind it wait for it
+ * @running: the job at the head of @fifo that was released to run (on
+ *	the signalling queue or in an interrupt), or %NULL; jobs behind it
+ *	wait for it
  * @credits_used: credits of jobs that ran and whose fence is not
  *	signalled yet
  * @pushed_seqno: seqno of the last job pushed
- * @pushing: pushes between their two steps (teardown waits for them)
+ * @pushing: pushes between their two steps and jobs released to an
+ *	interrupt's batch and not run yet (teardown waits for both)
  * @dead: dma_fence_token_jobq_fini() began: nothing runs any more
  * @stats: counters
  * @seqno: seqno of the last job armed; written by
@@ -156,6 +170,7 @@ struct dma_fence_token_job_dep {
  * @done_cb: returns the credits when @fence signals
  * @queue: the job queue
  * @link: entry in &dma_fence_token_jobq.fifo; protected by the queue's lock
+ * @irq_link: entry in the batch of the interrupt that released the job
  * @in_fifo: on the queue's fifo (which holds a fence reference); protected
  *	by the queue's lock
  * @credits_taken: the job's credits count in the queue's; protected by the
@@ -178,6 +193,7 @@ struct dma_fence_token_job {
 	struct dma_fence_cb done_cb;
 	struct dma_fence_token_jobq *queue;
 	struct list_head link;
+	struct list_head irq_link;
 	bool in_fifo;
 	bool credits_taken;
 	bool signalled;

@@ -82,6 +82,7 @@ struct jq_mock {
  * @signalled: times @cb ran
  * @ran: times the run callback ran
  * @handed: the run callback handed the job to the ring (or failed it)
+ * @ran_in_irq: the run callback ran in interrupt context
  * @link: entry in &jq_mock.running; protected by &jq_mock.lock
  * @credits: credits the job takes
  * @deps: in-fences added, for the run callback's check (no references:
@@ -99,6 +100,7 @@ struct jq_job {
 	atomic_t signalled;
 	atomic_t ran;
 	atomic_t handed;
+	bool ran_in_irq;
 	struct list_head link;
 	unsigned int credits;
 	struct dma_fence *deps[JQ_MAX_DEPS];
@@ -206,6 +208,7 @@ static struct dma_fence_token_proof jq_run(struct dma_fence_token_job *base,
 
 	if (atomic_inc_return(&job->ran) != 1)
 		atomic_inc(&m->errors);
+	job->ran_in_irq = !in_task();
 	for (i = 0; i < job->nr_deps; i++)
 		if (!dma_fence_is_signaled(job->deps[i]))
 			atomic_inc(&m->errors);
@@ -303,6 +306,14 @@ static void jq_mock_fini(struct jq_mock *m)
 	dma_fence_token_jobq_fini(&m->q);
 	dma_fence_token_wq_fini(&m->wq);
 	m->inited = false;
+}
+
+/* Forget the order of a mock that was torn down, to set it up again. */
+static void jq_mock_reset(struct jq_mock *m)
+{
+	m->nr_run = 0;
+	m->last_seqno = 0;
+	m->signalled_seqno = 0;
 }
 
 static void jq_stats(struct jq_mock *m, struct dma_fence_token_jobq_stats *s)
@@ -584,6 +595,191 @@ static void jq_chain(struct kunit *test, bool cross)
 	}
 	for (i = 0; i < JQ_CHAIN; i++)
 		jq_put(job[i]);
+	jq_expect_clean(test);
+}
+
+/**
+ * struct jq_irq - an "interrupt" that completes a job on its ring
+ * @timer: the hrtimer; not _HARD, so a thread on PREEMPT_RT
+ * @job: the job it completes
+ */
+struct jq_irq {
+	struct hrtimer timer;
+	struct jq_job *job;
+};
+
+static enum hrtimer_restart jq_irq_complete_fn(struct hrtimer *t)
+{
+	struct jq_irq *irq = container_of(t, struct jq_irq, timer);
+
+	jq_complete(irq->job, 0);
+	return HRTIMER_NORESTART;
+}
+
+/* Complete @job from an interrupt @ns from now; @irq is on the stack. */
+static void jq_irq_start(struct jq_irq *irq, struct jq_job *job, u64 ns)
+{
+	hrtimer_init_on_stack(&irq->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	irq->timer.function = jq_irq_complete_fn;
+	irq->job = job;
+	hrtimer_start(&irq->timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
+}
+
+static void jq_irq_stop(struct jq_irq *irq)
+{
+	hrtimer_cancel(&irq->timer);
+	destroy_hrtimer_on_stack(&irq->timer);
+}
+
+static void jq_expect_irq_stats(struct kunit *test, struct jq_mock *m,
+				unsigned long deferred, unsigned long irq)
+{
+	struct dma_fence_token_jobq_stats s;
+
+	jq_stats(m, &s);
+	KUNIT_EXPECT_EQ_MSG(test, s.deferred, deferred, "%s: deferred", m->q.name);
+	KUNIT_EXPECT_EQ_MSG(test, s.irq, irq, "%s: irq", m->q.name);
+}
+
+/* Does a queue with DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ run jobs in interrupts? */
+static bool jq_irq_runs(unsigned int flags)
+{
+	return flags & DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ && !IS_ENABLED(CONFIG_PREEMPT_RT);
+}
+
+static const unsigned int jq_irq_flags[] = { 0, DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ };
+
+static void jq_irq_flags_desc(const unsigned int *flags, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s",
+		 *flags ? "run-in-irq" : "worker");
+}
+
+KUNIT_ARRAY_PARAM(jq_irq_flags, jq_irq_flags, jq_irq_flags_desc);
+
+/*
+ * Scenario: credit limit 1, two jobs: the first runs in its push, the
+ * second waits for its credit.  An interrupt completes the first.  With
+ * DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ the second runs in that interrupt (no
+ * worker hop; on PREEMPT_RT, where the interrupt is a thread, on the
+ * queue); without it, on the queue.
+ */
+static void jq_irq_credit(struct kunit *test)
+{
+	const unsigned int *flags = test->param_value;
+	struct jq_mock *m = jq_m(test, 0);
+	struct jq_job *job[2];
+	struct jq_irq irq;
+	bool in_irq = jq_irq_runs(*flags);
+
+	jq_mock_init(test, m, "irq-credit", 4, 1, 10 * HZ, *flags);
+	job[0] = jq_submit(test, m, 1, 0);
+	job[1] = jq_submit(test, m, 1, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&job[1]->ran), 0);
+	jq_irq_start(&irq, job[0], 100 * NSEC_PER_USEC);
+	KUNIT_EXPECT_TRUE(test, jq_wait_ran(job[1]));
+	jq_irq_stop(&irq);
+	jq_expect(test, job[0], 1);
+	KUNIT_EXPECT_EQ(test, job[1]->ran_in_irq, in_irq);
+	KUNIT_EXPECT_EQ(test, jq_complete(job[1], 0), 1);
+	jq_expect(test, job[1], 1);
+	jq_expect_order(test, m, job, 2);
+	jq_expect_irq_stats(test, m, in_irq ? 0 : 1, in_irq ? 1 : 0);
+	jq_put(job[0]);
+	jq_put(job[1]);
+	jq_expect_clean(test);
+}
+
+#define JQ_IRQ_JOBS	40
+
+/*
+ * Scenario: 40 jobs of a DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ queue wait for one
+ * job of another queue, which an interrupt completes.  The interrupt runs
+ * the first DMA_FENCE_TOKEN_JOBQ_IRQ_BUDGET, each letting the next one
+ * go; the signalling queue runs the others, in order.
+ */
+static void jq_irq_budget(struct kunit *test)
+{
+	struct jq_mock *a = jq_m(test, 0), *b = jq_m(test, 1);
+	struct jq_job *dep, *job[JQ_IRQ_JOBS];
+	unsigned int i, in_irq = 0, expect;
+	struct jq_irq irq;
+
+	jq_mock_init(test, a, "irq-dep", 2, 0, 10 * HZ, 0);
+	jq_mock_init(test, b, "irq-budget", JQ_IRQ_JOBS, 0, 10 * HZ,
+		     DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ);
+	dep = jq_submit(test, a, 1, 0);
+	for (i = 0; i < JQ_IRQ_JOBS; i++) {
+		job[i] = jq_job_new(test, b, 1, 1);
+		jq_job_dep(test, job[i], &dep->base.fence);
+		jq_job_push(job[i]);
+	}
+	KUNIT_EXPECT_EQ(test, b->nr_run, 0);
+	jq_irq_start(&irq, dep, 100 * NSEC_PER_USEC);
+	for (i = 0; i < JQ_IRQ_JOBS; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, jq_wait_ran(job[i]), "job %u", i);
+		in_irq += job[i]->ran_in_irq;
+	}
+	jq_irq_stop(&irq);
+	jq_expect(test, dep, 1);
+	expect = 0;
+	if (jq_irq_runs(DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ))
+		expect = DMA_FENCE_TOKEN_JOBQ_IRQ_BUDGET;
+	KUNIT_EXPECT_EQ(test, in_irq, expect);
+	for (i = 0; i < expect; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, job[i]->ran_in_irq, "job %u", i);
+	jq_expect_irq_stats(test, b, JQ_IRQ_JOBS - expect, expect);
+	jq_expect_order(test, b, job, JQ_IRQ_JOBS);
+	KUNIT_EXPECT_EQ(test, jq_complete(job[JQ_IRQ_JOBS - 1], 0), JQ_IRQ_JOBS);
+	for (i = 0; i < JQ_IRQ_JOBS; i++) {
+		jq_expect(test, job[i], 1);
+		jq_put(job[i]);
+	}
+	jq_put(dep);
+	jq_expect_clean(test);
+}
+
+#define JQ_IRQ_ROUNDS	64
+
+/*
+ * Scenario: teardown of a DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ queue races the
+ * interrupt that releases its job: 64 rounds, the interrupt 0 to 127 us
+ * after the teardown starts.  Whether the job runs in the interrupt
+ * (then the ring's teardown cancels it) or teardown cancels it first, it
+ * ends signalled once with -ECANCELED, and nothing runs after teardown.
+ */
+static void jq_irq_teardown_race(struct kunit *test)
+{
+	struct jq_mock *a = jq_m(test, 0), *b = jq_m(test, 1);
+	unsigned int r;
+
+	for (r = 0; r < JQ_IRQ_ROUNDS; r++) {
+		struct jq_job *dep, *job;
+		struct jq_irq irq;
+
+		jq_mock_init(test, a, "irq-race-dep", 2, 0, 10 * HZ, 0);
+		jq_mock_init(test, b, "irq-race", 2, 0, 10 * HZ,
+			     DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ);
+		dep = jq_submit(test, a, 1, 0);
+		job = jq_job_new(test, b, 1, 1);
+		jq_job_dep(test, job, &dep->base.fence);
+		jq_job_push(job);
+		jq_irq_start(&irq, dep, (get_random_u32() % 128) * NSEC_PER_USEC);
+		jq_mock_fini(b);
+		jq_irq_stop(&irq);
+		jq_expect(test, job, -ECANCELED);
+		KUNIT_EXPECT_LE(test, atomic_read(&job->ran), 1);
+		jq_complete(dep, 0);
+		jq_expect(test, dep, 1);
+		jq_mock_fini(a);
+		jq_put(job);
+		jq_put(dep);
+		if (atomic_read(&b->errors) || atomic_read(&b->order_errors))
+			break;
+		/* The next round's queues count seqnos from 1 again. */
+		jq_mock_reset(a);
+		jq_mock_reset(b);
+	}
 	jq_expect_clean(test);
 }
 
@@ -1407,6 +1603,9 @@ static struct kunit_case jq_cases[] = {
 	KUNIT_CASE(jq_many_in_order),
 	KUNIT_CASE(jq_chain_same_queue),
 	KUNIT_CASE(jq_chain_cross_queue),
+	KUNIT_CASE_PARAM(jq_irq_credit, jq_irq_flags_gen_params),
+	KUNIT_CASE(jq_irq_budget),
+	KUNIT_CASE(jq_irq_teardown_race),
 	KUNIT_CASE_PARAM(jq_fan_in, jq_fan_gen_params),
 	KUNIT_CASE(jq_dep_signalled),
 	KUNIT_CASE_PARAM(jq_dep_error, jq_dep_error_gen_params),

@@ -249,7 +249,8 @@ struct tt_jq_job {
  *	in-fences of the next jobs
  * @jq_status: job queue fences per status: ok, -EIO, -ETIMEDOUT, -ECANCELED
  * @jq_stats: job queue counters: direct, deferred, dep_failed, cancelled,
- *	ring timeouts; added up when a queue is torn down
+ *	ring timeouts, run in an interrupt; added up when a queue is torn
+ *	down
  */
 struct tt_state {
 	struct tt_ring rings[TT_RINGS];
@@ -272,7 +273,7 @@ struct tt_state {
 	spinlock_t jq_last_lock;	/* see above */
 	struct dma_fence *jq_last[TT_JOBQS];
 	atomic64_t jq_status[4];
-	atomic64_t jq_stats[5];
+	atomic64_t jq_stats[6];
 };
 
 static struct tt_state *tt;
@@ -782,7 +783,10 @@ again:
 	return HRTIMER_RESTART;
 }
 
-/* A new job queue for slot @i; queues 0 and 2 fail jobs whose in-fence failed. */
+/*
+ * A new job queue for slot @i; queues 0 and 2 fail jobs whose in-fence
+ * failed, queues 0 and 1 run the jobs their interrupts release in them.
+ */
 static struct tt_jq *tt_jq_up(unsigned int i, unsigned long tseed)
 {
 	struct tt_jq *jq = kzalloc(sizeof(*jq), GFP_KERNEL);
@@ -793,7 +797,8 @@ static struct tt_jq *tt_jq_up(unsigned int i, unsigned long tseed)
 		.capacity = TT_JQ_SLOTS,
 		.credit_limit = TT_JQ_CREDITS,
 		.timeout = msecs_to_jiffies(20),
-		.flags = i == 1 ? 0 : DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS,
+		.flags = (i == 1 ? 0 : DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS) |
+			 (i == 2 ? 0 : DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ),
 	};
 
 	if (!jq)
@@ -838,6 +843,7 @@ static void tt_jq_down(struct tt_jq *jq)
 	atomic64_add(s.dep_failed, &tt->jq_stats[2]);
 	atomic64_add(s.cancelled, &tt->jq_stats[3]);
 	atomic64_add(jq->q.ring.timeouts, &tt->jq_stats[4]);
+	atomic64_add(s.irq, &tt->jq_stats[5]);
 	list_add_tail(&jq->grave, &tt->jq_grave);
 }
 
@@ -1179,10 +1185,11 @@ static void tt_torture(struct kunit *test)
 		   atomic64_read(&tt->status[1]), atomic64_read(&tt->status[2]),
 		   atomic64_read(&tt->status[3]), atomic64_read(&tt->status[4]),
 		   atomic64_read(&tt->timeouts), atomic64_read(&tt->refused));
-	kunit_info(test, "job queues: %llu ok, %llu -EIO, %llu -ETIMEDOUT, %llu -ECANCELED; %llu direct, %llu deferred, %llu failed by an in-fence, %llu cancelled; %llu ring timeouts\n",
+	kunit_info(test, "job queues: %llu ok, %llu -EIO, %llu -ETIMEDOUT, %llu -ECANCELED; %llu direct, %llu deferred, %llu in an interrupt, %llu failed by an in-fence, %llu cancelled; %llu ring timeouts\n",
 		   atomic64_read(&tt->jq_status[0]), atomic64_read(&tt->jq_status[1]),
 		   atomic64_read(&tt->jq_status[2]), atomic64_read(&tt->jq_status[3]),
 		   atomic64_read(&tt->jq_stats[0]), atomic64_read(&tt->jq_stats[1]),
+		   atomic64_read(&tt->jq_stats[5]),
 		   atomic64_read(&tt->jq_stats[2]), atomic64_read(&tt->jq_stats[3]),
 		   atomic64_read(&tt->jq_stats[4]));
 	kunit_info(test, "checked: each fence signalled once with an allowed status, each released, reservations balanced, no lockdep or tracker report\n");
@@ -1199,6 +1206,9 @@ static void tt_torture(struct kunit *test)
 	KUNIT_EXPECT_GT(test, atomic64_read(&tt->jq_status[0]), 0);
 	KUNIT_EXPECT_GT(test, atomic64_read(&tt->jq_stats[1]), 0);
 	KUNIT_EXPECT_GT(test, atomic64_read(&tt->jq_stats[0]), 0);
+	/* Interrupts are threads on PREEMPT_RT: nothing runs in them. */
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		KUNIT_EXPECT_GT(test, atomic64_read(&tt->jq_stats[5]), 0);
 	dma_fence_token_get_stats(&after);
 	KUNIT_EXPECT_EQ(test, after.obligations_live, before.obligations_live);
 	mock_expect_clean(test, &before);
