@@ -503,6 +503,13 @@ static struct dma_fence *dft_ob_fence_get(struct dft_obligation *ob)
  */
 static void dft_ob_set_task(struct dft_obligation *ob)
 {
+	/* A job queue runs jobs in interrupts: not the interrupted task's. */
+	if (!in_task()) {
+		ob->pid = 0;
+		strscpy(ob->comm, in_hardirq() ? "[hardirq]" : "[softirq]",
+			sizeof(ob->comm));
+		return;
+	}
 	ob->pid = task_pid_nr(current);
 	memcpy(ob->comm, current->comm, sizeof(ob->comm));
 	ob->comm[sizeof(ob->comm) - 1] = '\0';
