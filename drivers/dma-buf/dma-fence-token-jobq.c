@@ -173,11 +173,31 @@ bool __dma_fence_token_jobq_batch_begin(struct dft_jobq_batch *b)
 }
 
 /*
+ * May a job of @q run here?  A completion called from a callback of one of
+ * the queue's own fences (an opportunistic signal in an interrupt) holds
+ * the ring's lock, which the run takes to hand the job to the ring: then
+ * the job takes its hop instead.  Held by another CPU, the same (rare and
+ * harmless).  A peek at the lock: lockdep, which knows the holder, may be
+ * off, and a trylock of a held lock is a bug report on uniprocessor
+ * debug kernels.  Nothing is batched on PREEMPT_RT.
+ */
+static bool dft_jobq_ring_free(struct dma_fence_token_jobq *q)
+{
+#ifdef CONFIG_PREEMPT_RT
+	return true;
+#else
+	return !raw_spin_is_locked(&dma_fence_token_ring_lock(&q->ring)->rlock);
+#endif
+}
+
+/*
  * Run the jobs of the batch, those their runs add included, then close
  * it.  Each holds a count of its queue's @pushing, so the queue's
- * teardown waits for it; the item's callback (dft_job_work()) runs the
- * job, or cancels it if teardown began, and lets the next one go.  If the
- * signalling queue is being torn down, its teardown cancels the item.
+ * teardown waits for it, and a reference to its fence; the item's
+ * callback (dft_job_work()) runs the job, or cancels it if teardown
+ * began, and lets the next one go.  If the signalling queue is being torn
+ * down, its teardown cancels the item (and waits for this interrupt to
+ * end before the queue may go).
  */
 void __dma_fence_token_jobq_batch_end(struct dft_jobq_batch *b)
 {
@@ -197,9 +217,18 @@ void __dma_fence_token_jobq_batch_end(struct dft_jobq_batch *b)
 		if (!job)
 			return;
 		q = job->queue;
-		/* The job may be gone afterwards; the queue is not. */
-		__dma_fence_token_wq_item_run(&job->work);
+		if (likely(dft_jobq_ring_free(q))) {
+			__dma_fence_token_wq_item_run(&job->work);
+		} else {
+			spin_lock_irqsave(&q->lock, flags);
+			q->stats.irq--;
+			q->stats.deferred++;
+			spin_unlock_irqrestore(&q->lock, flags);
+			dma_fence_token_wq_item_release(&job->work);
+		}
 		dft_jobq_push_end(q);
+		/* The batch's reference: the job may be gone afterwards. */
+		dma_fence_put(&job->fence);
 	}
 }
 
@@ -219,6 +248,7 @@ static bool dft_jobq_batch_add(struct dma_fence_token_jobq *q,
 		return false;
 	b->budget--;
 	list_add_tail(&job->irq_link, &b->jobs);
+	dma_fence_get(&job->fence);
 	q->pushing++;
 	return true;
 }

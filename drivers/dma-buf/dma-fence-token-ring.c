@@ -683,7 +683,9 @@ EXPORT_SYMBOL_GPL(dma_fence_token_ring_push_error);
  * callbacks, for example), or lockdep reports the cycle.  Called in
  * interrupt context, it also runs the jobs of queues created with
  * %DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ that the signals released, after the
- * ring's lock is dropped: hold no lock that their run callbacks take.
+ * ring's lock is dropped: hold no lock of your own that their run
+ * callbacks take.  (A job whose own ring's lock is held, by a caller in a
+ * callback of one of that ring's fences, takes its worker hop instead.)
  *
  * Context: any context where a spinlock_t may be taken, interrupt handlers
  * included (on PREEMPT_RT not a _HARD hrtimer, an IRQF_NO_THREAD handler

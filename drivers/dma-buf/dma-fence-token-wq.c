@@ -194,6 +194,13 @@ void dma_fence_token_wq_fini(struct dma_fence_token_wq *q)
 		list_del_init(&work->link);
 		dft_work_cancel_held(work);
 	}
+	/*
+	 * A job queue's interrupt may have taken one of them for its batch
+	 * before it was cancelled (__dma_fence_token_wq_item_run() then finds
+	 * it not held, under @q's lock): such batches run in interrupts,
+	 * which are RCU readers, so this waits for them to end.
+	 */
+	synchronize_rcu();
 
 	/* Rings still using the queue (a driver bug): they stop using it. */
 	spin_lock_irq(&q->lock);

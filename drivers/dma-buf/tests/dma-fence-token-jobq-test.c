@@ -29,6 +29,12 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define JQ_MAX_RUN	64	/* run order recorded for the first jobs */
 #define JQ_MAX_DEPS	16
 #define JQ_WAIT_MS	10000
+/*
+ * jq_mock_init() flag of the mock, not the queue: the queue's ring gets
+ * another lock class than the other mocks', so that one ring may be
+ * completed under the lock of another, as rings of two drivers may.
+ */
+#define JQ_OTHER_CLASS	BIT(31)
 
 /**
  * struct jq_mock - a mock engine: a job queue, its ring and its queue
@@ -291,11 +297,20 @@ static void jq_mock_init(struct kunit *test, struct jq_mock *m,
 		.flags = flags,
 	};
 
+	int ret;
+
 	mutex_init(&m->submit);
 	spin_lock_init(&m->lock);
 	INIT_LIST_HEAD(&m->running);
 	KUNIT_ASSERT_EQ(test, dma_fence_token_wq_init(&m->wq, "dft-jobq-test", 0), 0);
-	KUNIT_ASSERT_EQ(test, dma_fence_token_jobq_init(&m->q, &args), 0);
+	if (flags & JQ_OTHER_CLASS) {
+		/* A call site of its own: lock classes of its own. */
+		args.flags &= ~JQ_OTHER_CLASS;
+		ret = dma_fence_token_jobq_init(&m->q, &args);
+	} else {
+		ret = dma_fence_token_jobq_init(&m->q, &args);
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	m->inited = true;
 }
 
@@ -736,6 +751,83 @@ static void jq_irq_budget(struct kunit *test)
 		jq_put(job[i]);
 	}
 	jq_put(dep);
+	jq_expect_clean(test);
+}
+
+/**
+ * struct jq_nested - an interrupt that signals a fence of one ring early,
+ *	whose callback completes another ring
+ * @timer: the hrtimer
+ * @cb: callback on @early
+ * @early: fence signalled with dma_fence_token_signal_opportunistic()
+ * @other: job whose ring the callback completes
+ */
+struct jq_nested {
+	struct hrtimer timer;
+	struct dma_fence_cb cb;
+	struct dma_fence *early;
+	struct jq_job *other;
+};
+
+/* Under @early's lock, its ring's: another ring may be completed here. */
+static void jq_nested_cb(struct dma_fence *f, struct dma_fence_cb *cb)
+{
+	struct jq_nested *n = container_of(cb, struct jq_nested, cb);
+
+	jq_complete(n->other, 0);
+}
+
+static enum hrtimer_restart jq_nested_fn(struct hrtimer *t)
+{
+	struct jq_nested *n = container_of(t, struct jq_nested, timer);
+
+	dma_fence_token_signal_opportunistic(n->early, 0);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Scenario: a job of a DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ queue waits for a
+ * job of another queue.  An interrupt signals an earlier job of the first
+ * queue early (opportunistically, under the first ring's lock), and a
+ * callback on that fence completes the other ring, which releases the
+ * job.  The job cannot run there (its run takes the first ring's lock,
+ * held by this CPU): it takes its worker hop and nothing deadlocks.
+ */
+static void jq_irq_under_ring_lock(struct kunit *test)
+{
+	struct jq_mock *a = jq_m(test, 0), *b = jq_m(test, 1);
+	struct jq_job *dep, *early, *job;
+	struct jq_nested n = {};
+
+	jq_mock_init(test, a, "nested-dep", 2, 0, 10 * HZ, JQ_OTHER_CLASS);
+	jq_mock_init(test, b, "nested", 4, 0, 10 * HZ,
+		     DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ);
+	dep = jq_submit(test, a, 1, 0);
+	early = jq_submit(test, b, 1, 0);
+	job = jq_job_new(test, b, 1, 1);
+	jq_job_dep(test, job, &dep->base.fence);
+	jq_job_push(job);
+	KUNIT_EXPECT_EQ(test, atomic_read(&job->ran), 0);
+
+	n.early = &early->base.fence;
+	n.other = dep;
+	KUNIT_ASSERT_EQ(test, dma_fence_add_callback(n.early, &n.cb, jq_nested_cb), 0);
+	hrtimer_init_on_stack(&n.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	n.timer.function = jq_nested_fn;
+	hrtimer_start(&n.timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL);
+	KUNIT_EXPECT_TRUE(test, jq_wait_ran(job));
+	hrtimer_cancel(&n.timer);
+	destroy_hrtimer_on_stack(&n.timer);
+
+	jq_expect(test, early, 1);
+	jq_expect(test, dep, 1);
+	KUNIT_EXPECT_FALSE(test, job->ran_in_irq);
+	jq_expect_irq_stats(test, b, 1, 0);
+	KUNIT_EXPECT_EQ(test, jq_complete(job, 0), 2);
+	jq_expect(test, job, 1);
+	jq_put(dep);
+	jq_put(early);
+	jq_put(job);
 	jq_expect_clean(test);
 }
 
@@ -1605,6 +1697,7 @@ static struct kunit_case jq_cases[] = {
 	KUNIT_CASE(jq_chain_cross_queue),
 	KUNIT_CASE_PARAM(jq_irq_credit, jq_irq_flags_gen_params),
 	KUNIT_CASE(jq_irq_budget),
+	KUNIT_CASE(jq_irq_under_ring_lock),
 	KUNIT_CASE(jq_irq_teardown_race),
 	KUNIT_CASE_PARAM(jq_fan_in, jq_fan_gen_params),
 	KUNIT_CASE(jq_dep_signalled),
