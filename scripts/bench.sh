@@ -198,13 +198,13 @@ jobq_table() {
 			echo
 		done
 	done
-	echo "  per job: ours direct/deferred runs, context switches, allocations;"
+	echo "  per job: ours direct/deferred/irq runs, context switches, allocations;"
 	echo "  drm_sched run_job/free_job calls, context switches, allocations:"
-	printf '  %-18s %7s %7s %7s %7s   %7s %7s %7s %7s\n' case direct defer csw alloc run_job free_job csw alloc
+	printf '  %-18s %7s %7s %7s %7s %7s   %7s %7s %7s %7s\n' case direct defer irq csw alloc run_job free_job csw alloc
 	for c in "${jobq_cases[@]}"; do
 		grep -qE "^jobq-bench-count: $c " "$logs/$label.lines" || continue
 		printf '  %-18s' "$c"
-		for f in ours_direct ours_deferred ours_csw ours_allocs; do
+		for f in ours_direct ours_deferred ours_irq ours_csw ours_allocs; do
 			printf ' %7s' "$(jobq_field "$label" -count "$c" "$f")"
 		done
 		printf '  '

@@ -44,8 +44,9 @@
  * drm_sched: the scheduler's finished fence, signalled from the hardware
  * fence's callback).  p50 and p99 in ns.
  *
- * Counters per job, over the timed runs: ours direct and deferred runs
- * (the queue's stats: deferred is a worker hop), drm_sched's run_job and
+ * Counters per job, over the timed runs: ours direct, deferred and irq
+ * runs (the queue's stats: deferred is a worker hop, irq a job run in the
+ * interrupt that released it, see irq_run), drm_sched's run_job and
  * free_job calls (each a worker execution on 6.12, where the scheduler
  * runs both as work items on its ordered workqueue; on 6.1 its kthread
  * calls them), context switches (the sum of every thread's nvcsw and
@@ -113,6 +114,15 @@ MODULE_PARM_DESC(jobs, "Jobs per run, 16 to 65536 (default: 2048 in full mode, 6
 static bool ordered = true;
 module_param(ordered, bool, 0444);
 MODULE_PARM_DESC(ordered, "Ours on an ordered (unbound) signalling queue, as drm_sched's (default)");
+
+/*
+ * Ours with DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ: the mock's run callback only
+ * takes interrupt-safe locks, so a job that the interrupt releases runs
+ * in it.  irq_run=0 measures the worker hop instead.
+ */
+static bool irq_run = true;
+module_param(irq_run, bool, 0444);
+MODULE_PARM_DESC(irq_run, "Ours runs the jobs an interrupt releases in that interrupt (default)");
 
 #define JB_JOBS_FULL	2048
 #define JB_JOBS_SHORT	64
@@ -260,6 +270,7 @@ struct jb_side {
  * @jobs: jobs submitted
  * @direct: ours: jobs run inside the push
  * @deferred: ours: jobs run on the signalling queue
+ * @irq: ours: jobs run in the interrupt that released them
  * @run_job: drm_sched: run_job calls
  * @free_job: drm_sched: free_job calls
  * @csw: context switches of every thread
@@ -269,6 +280,7 @@ struct jb_counts {
 	u64 jobs;
 	u64 direct;
 	u64 deferred;
+	u64 irq;
 	u64 run_job;
 	u64 free_job;
 	u64 csw;
@@ -671,17 +683,20 @@ static u64 jb_context_switches(void)
 	return sum;
 }
 
-static void jb_ours_stats(struct jb_side *side, u64 *direct, u64 *deferred)
+/* Ours' dispatch counters, summed over the queues of @side. */
+static void jb_ours_stats(struct jb_side *side, struct jb_counts *c)
 {
 	struct dma_fence_token_jobq_stats st;
 	unsigned int q;
 
-	*direct = 0;
-	*deferred = 0;
+	c->direct = 0;
+	c->deferred = 0;
+	c->irq = 0;
 	for (q = 0; q < side->nq; q++) {
 		dma_fence_token_jobq_get_stats(&side->eng[q].q, &st);
-		*direct += st.direct;
-		*deferred += st.deferred;
+		c->direct += st.direct;
+		c->deferred += st.deferred;
+		c->irq += st.irq;
 	}
 }
 
@@ -694,7 +709,8 @@ static u64 jb_run(struct jb_ctx *ctx, struct jb_side *side,
 		  unsigned int window, struct jb_counts *cnt)
 {
 	struct kunit *test = ctx->test;
-	u64 t0, t1, csw, direct = 0, deferred = 0, d2, f2;
+	struct jb_counts before = {}, after;
+	u64 t0, t1, csw;
 	unsigned int i, n = ctx->n, wrong = 0;
 	int ret = 0;
 
@@ -707,7 +723,7 @@ static u64 jb_run(struct jb_ctx *ctx, struct jb_side *side,
 	atomic_set(&side->run_calls, 0);
 	atomic_set(&side->free_calls, 0);
 	if (!side->drm)
-		jb_ours_stats(side, &direct, &deferred);
+		jb_ours_stats(side, &before);
 	csw = jb_context_switches();
 
 	t0 = ktime_get_ns();
@@ -745,9 +761,10 @@ static u64 jb_run(struct jb_ctx *ctx, struct jb_side *side,
 			cnt->run_job += atomic_read(&side->run_calls);
 			cnt->free_job += atomic_read(&side->free_calls);
 		} else {
-			jb_ours_stats(side, &d2, &f2);
-			cnt->direct += d2 - direct;
-			cnt->deferred += f2 - deferred;
+			jb_ours_stats(side, &after);
+			cnt->direct += after.direct - before.direct;
+			cnt->deferred += after.deferred - before.deferred;
+			cnt->irq += after.irq - before.irq;
 		}
 	}
 
@@ -882,6 +899,7 @@ static void jb_engine_init(struct jb_ctx *ctx, struct jb_side *side,
 			.capacity = JB_WINDOW,
 			.credit_limit = ctx->c->credit_limit,
 			.timeout = JB_TIMEOUT,
+			.flags = irq_run ? DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ : 0,
 		};
 
 		KUNIT_ASSERT_EQ(test, dma_fence_token_jobq_init(&eng->q, &args), 0);
@@ -997,11 +1015,12 @@ static u64 jb_per_job(u64 v, u64 jobs)
 static void jb_print_counts(struct kunit *test, const struct jb_case *c,
 			    const struct jb_counts *o, const struct jb_counts *d)
 {
-	struct jb_num n[8];
+	struct jb_num n[9];
 
-	kunit_info(test, "jobq-bench-count: %s ours_direct=%s ours_deferred=%s ours_csw=%s ours_allocs=%s drm_run_job=%s drm_free_job=%s drm_csw=%s drm_allocs=%s\n",
+	kunit_info(test, "jobq-bench-count: %s ours_direct=%s ours_deferred=%s ours_irq=%s ours_csw=%s ours_allocs=%s drm_run_job=%s drm_free_job=%s drm_csw=%s drm_allocs=%s\n",
 		   c->name, jb_fmt(&n[0], jb_per_job(o->direct, o->jobs)),
 		   jb_fmt(&n[1], jb_per_job(o->deferred, o->jobs)),
+		   jb_fmt(&n[8], jb_per_job(o->irq, o->jobs)),
 		   jb_fmt(&n[2], jb_per_job(o->csw, o->jobs)),
 		   jb_fmt(&n[3], jb_per_job(o->allocs, o->jobs)),
 		   jb_fmt(&n[4], jb_per_job(d->run_job, d->jobs)),
@@ -1062,7 +1081,10 @@ static void jb_case_run(struct kunit *test)
 	KUNIT_EXPECT_GT(test, ours, 0);
 	KUNIT_EXPECT_GT(test, drm, 0);
 	ratio = div64_u64(ours * 1000, max_t(u64, drm, 1));
-	KUNIT_EXPECT_EQ(test, cnt[0].direct + cnt[0].deferred, cnt[0].jobs);
+	KUNIT_EXPECT_EQ(test, cnt[0].direct + cnt[0].deferred + cnt[0].irq, cnt[0].jobs);
+	/* Only the interrupt releases jobs to run in it, and only if asked. */
+	if (!irq_run || !c->irq || IS_ENABLED(CONFIG_PREEMPT_RT))
+		KUNIT_EXPECT_EQ(test, cnt[0].irq, 0);
 	KUNIT_EXPECT_EQ(test, cnt[1].run_job, cnt[1].jobs);
 
 	jb_latency(ctx, false, idle);
