@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the misuse suites with kunit.py --run_isolated=test (one boot per
-# case) on an already built KUnit kernel and check every boot against
+# case; two shards of the cases at once where there are two CPUs,
+# NEG_JOBS=1 for one) on an already built KUnit kernel and check every
+# boot against
 # tests/negative-cases.txt: the case must pass (it asserts the misuse was
 # counted and the fence still signalled) and the console must show the
 # expected kind of report.  Cases not expected on this architecture must be
@@ -27,21 +29,73 @@ qemu=("${KUNIT_RUN[@]}")
 glob='dma_fence_token_neg*.*'
 
 start=$SECONDS
-kunit_py exec "${args[@]}" "${qemu[@]}" --run_isolated=test --raw_output=all \
-	"$glob" >"$logs/all.log" 2>&1
-if ! grep -aq 'Starting KUnit Kernel (1/' "$logs/all.log"; then
-	# The boot that lists the cases hung before KUnit started (an
-	# x86_64 guest under TCG, rarely): list them again, once.
-	log "negative-$arch: the boot listing the cases hung; booting it again"
-	mv "$logs/all.log" "$logs/list.hung"
-	kunit_py exec "${args[@]}" "${qemu[@]}" --run_isolated=test --raw_output=all \
-		"$glob" >"$logs/all.log" 2>&1
+# The cases the misuse kernel has, from a boot that lists them (kunit.py
+# --list_tests); a boot that hung before KUnit started (an x86_64 guest
+# under TCG, rarely) lists them again, once.
+list_cases() {
+	kunit_py exec "${args[@]}" "${qemu[@]}" --list_tests "$glob" >"$logs/list.log" 2>&1
+	grep -aoE '^dma_fence_token_neg[a-z0-9_]*\.[a-z0-9_]+$' "$logs/list.log"
+}
+mapfile -t listed < <(list_cases)
+if [ ${#listed[@]} -eq 0 ]; then
+	log "negative-$arch: the boot listing the cases listed none; booting it again"
+	mv "$logs/list.log" "$logs/list.hung"
+	mapfile -t listed < <(list_cases)
 fi
+
+# Two shards at once where there are two CPUs (NEG_JOBS=1: one): a misuse
+# boot is a guest booting, mostly on one CPU, and waiting.  Each shard is
+# one kunit.py --run_isolated=test run (one boot per case, one Python
+# start), over the cases whose name after "dft_neg_" begins with a letter
+# up to, or after, the one that halves the list.
+globs=("$glob")
+prefix='dft_neg_'
+if [ "${NEG_JOBS:-$JOBS}" -ge 2 ] 2>/dev/null && [ ${#listed[@]} -ge 2 ] &&
+   ! grep -vqE "^[^.]*\.$prefix[a-z]" <<<"$(printf '%s\n' "${listed[@]}")"; then
+	split=$(printf '%s\n' "${listed[@]}" | sed "s/^[^.]*\.$prefix\(.\).*/\1/" |
+		LC_ALL=C sort | awk '{ c[NR] = $1 } END {
+			best = ""; bd = NR
+			for (i = 1; i < NR; i++) {
+				if (c[i] == c[i + 1])
+					continue
+				d = i - NR / 2; if (d < 0) d = -d
+				if (d < bd) { bd = d; best = c[i] }
+			}
+			print best }')
+	if [ -n "$split" ]; then
+		globs=("dma_fence_token_neg*.$prefix[a-$split]*"
+		       "dma_fence_token_neg*.$prefix[!a-$split]*")
+	fi
+fi
+
+# run_shard <n> <glob>: the shard's console in shard-<n>.log; a shard whose
+# listing boot hung runs once more.
+run_shard() {
+	local out=$logs/shard-$1.log
+	kunit_py exec "${args[@]}" "${qemu[@]}" --run_isolated=test --raw_output=all \
+		"$2" >"$out" 2>&1
+	grep -aq 'Starting KUnit Kernel (1/' "$out" && return 0
+	log "negative-$arch: the boot listing shard $1 hung; booting it again"
+	mv "$out" "${out%.log}.hung"
+	kunit_py exec "${args[@]}" "${qemu[@]}" --run_isolated=test --raw_output=all \
+		"$2" >"$out" 2>&1
+}
+pids=()
+for i in "${!globs[@]}"; do
+	run_shard "$i" "${globs[$i]}" &
+	pids+=($!)
+done
+for pid in "${pids[@]}"; do
+	wait "$pid"
+done
+
 # kunit.py lists the cases with a boot of its own, then announces each
-# case's boot; split the console there.  Each boot's command line names its
-# case (kunit.filter_glob).
-awk -v dir="$logs" '/Starting KUnit Kernel \([0-9]+\/[0-9]+\)/ { n++ }
-	n { print > sprintf("%s/boot-%03d.log", dir, n) }' "$logs/all.log"
+# case's boot; split each shard's console there.  Each boot's command line
+# names its case (kunit.filter_glob).
+for i in "${!globs[@]}"; do
+	awk -v dir="$logs" -v s="$i" '/Starting KUnit Kernel \([0-9]+\/[0-9]+\)/ { n++ }
+		n { print > sprintf("%s/boot-%d-%03d.log", dir, s, n) }' "$logs/shard-$i.log"
+done
 # A boot that hung or died before KUnit started (no KTAP header: kunit.py's
 # timeout, or a panic in early boot, which ends the boot at once) says
 # nothing about its case, which never ran: run that case once more, in a
@@ -57,21 +111,29 @@ for boot in "$logs"/boot-*.log; do
 	kunit_py exec "${args[@]}" "${qemu[@]}" --raw_output=all "$t" >"$boot" 2>&1
 done
 tests=()
+boots=()
+declare -A booted=()
 for boot in "$logs"/boot-*.log; do
 	[ -e "$boot" ] || continue
-	tests+=("$(grep -aom1 'kunit\.filter_glob=[^ ]*' "$boot" | cut -d= -f2)")
+	t=$(grep -aom1 'kunit\.filter_glob=[^ ]*' "$boot" | cut -d= -f2)
+	tests+=("$t")
+	boots+=("$boot")
+	booted[$t]=1
 done
 if [ ${#tests[@]} -eq 0 ]; then
-	log "negative-$arch: no misuse boot ran (log: ${logs#"$PROJ"/}/all.log)"
+	log "negative-$arch: no misuse boot ran (logs: ${logs#"$PROJ"/})"
 	stage_result "negative-$arch" 0 1
 	exit 1
 fi
-log "negative-$arch: ${#tests[@]} cases, one boot each, in $((SECONDS - start)) s"
+# Every case the kernel lists had its boot (the shards cover them all).
+for t in "${listed[@]}"; do
+	[ -n "${booted[$t]:-}" ] || fail "$t: listed by the misuse kernel but not booted"
+done
+log "negative-$arch: ${#tests[@]} cases, one boot each, ${#globs[@]} at a time, in $((SECONDS - start)) s"
 
-i=0
-for t in "${tests[@]}"; do
-	i=$((i + 1))
-	boot=$(printf '%s/boot-%03d.log' "$logs" "$i")
+for i in "${!tests[@]}"; do
+	t=${tests[$i]}
+	boot=${boots[$i]}
 	line=$(awk -F'\t' -v t="$t" '$1 == t' "$table")
 	if [ -z "$line" ]; then
 		fail "$t: no entry in tests/negative-cases.txt"
