@@ -336,14 +336,24 @@ static void jq_stats(struct jq_mock *m, struct dma_fence_token_jobq_stats *s)
 	dma_fence_token_jobq_get_stats(&m->q, s);
 }
 
-static void jq_expect_stats(struct kunit *test, struct jq_mock *m,
-			    unsigned long direct, unsigned long deferred)
+/* How the queue dispatched its jobs: in the push, on the queue, in an irq. */
+static void jq_expect_runs(struct kunit *test, struct jq_mock *m,
+			   unsigned long direct, unsigned long deferred,
+			   unsigned long irq)
 {
 	struct dma_fence_token_jobq_stats s;
 
 	jq_stats(m, &s);
 	KUNIT_EXPECT_EQ_MSG(test, s.direct, direct, "%s: direct", m->q.name);
 	KUNIT_EXPECT_EQ_MSG(test, s.deferred, deferred, "%s: deferred", m->q.name);
+	KUNIT_EXPECT_EQ_MSG(test, s.irq, irq, "%s: irq", m->q.name);
+}
+
+/* A queue without DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ runs nothing in an irq. */
+static void jq_expect_stats(struct kunit *test, struct jq_mock *m,
+			    unsigned long direct, unsigned long deferred)
+{
+	jq_expect_runs(test, m, direct, deferred, 0);
 }
 
 /* Allocate and prepare a job; NULL with *@ret set if the prepare failed. */
@@ -646,16 +656,6 @@ static void jq_irq_stop(struct jq_irq *irq)
 	destroy_hrtimer_on_stack(&irq->timer);
 }
 
-static void jq_expect_irq_stats(struct kunit *test, struct jq_mock *m,
-				unsigned long deferred, unsigned long irq)
-{
-	struct dma_fence_token_jobq_stats s;
-
-	jq_stats(m, &s);
-	KUNIT_EXPECT_EQ_MSG(test, s.deferred, deferred, "%s: deferred", m->q.name);
-	KUNIT_EXPECT_EQ_MSG(test, s.irq, irq, "%s: irq", m->q.name);
-}
-
 /* Does a queue with DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ run jobs in interrupts? */
 static bool jq_irq_runs(unsigned int flags)
 {
@@ -699,7 +699,7 @@ static void jq_irq_credit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, jq_complete(job[1], 0), 1);
 	jq_expect(test, job[1], 1);
 	jq_expect_order(test, m, job, 2);
-	jq_expect_irq_stats(test, m, in_irq ? 0 : 1, in_irq ? 1 : 0);
+	jq_expect_runs(test, m, 1, in_irq ? 0 : 1, in_irq ? 1 : 0);
 	jq_put(job[0]);
 	jq_put(job[1]);
 	jq_expect_clean(test);
@@ -743,7 +743,7 @@ static void jq_irq_budget(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, in_irq, expect);
 	for (i = 0; i < expect; i++)
 		KUNIT_EXPECT_TRUE_MSG(test, job[i]->ran_in_irq, "job %u", i);
-	jq_expect_irq_stats(test, b, JQ_IRQ_JOBS - expect, expect);
+	jq_expect_runs(test, b, 0, JQ_IRQ_JOBS - expect, expect);
 	jq_expect_order(test, b, job, JQ_IRQ_JOBS);
 	KUNIT_EXPECT_EQ(test, jq_complete(job[JQ_IRQ_JOBS - 1], 0), JQ_IRQ_JOBS);
 	for (i = 0; i < JQ_IRQ_JOBS; i++) {
@@ -822,7 +822,7 @@ static void jq_irq_under_ring_lock(struct kunit *test)
 	jq_expect(test, early, 1);
 	jq_expect(test, dep, 1);
 	KUNIT_EXPECT_FALSE(test, job->ran_in_irq);
-	jq_expect_irq_stats(test, b, 1, 0);
+	jq_expect_runs(test, b, 1, 1, 0);
 	KUNIT_EXPECT_EQ(test, jq_complete(job, 0), 2);
 	jq_expect(test, job, 1);
 	jq_put(dep);
