@@ -505,6 +505,38 @@ static void ring_reopen_hook(struct mock_job *job)
 }
 
 /*
+ * After a close of @n jobs, the first hung (@job entries may be NULL):
+ * the hook ran in it, the late job's transfer was refused and its fence
+ * cancelled, the hung job has -EIO and every other one -ECANCELED.
+ */
+static void ring_mid_close_expect(struct kunit *test, struct mock_job **job,
+				  unsigned int n)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_TRUE(test, ring_mid_close.ran);
+	KUNIT_EXPECT_EQ(test, ring_mid_close.publish, -ESHUTDOWN);
+	ring_expect(test, ring_mid_close.late, -ECANCELED);
+	ring_expect(test, job[0], -EIO);
+	for (i = 1; i < n; i++)
+		if (job[i])
+			ring_expect(test, job[i], -ECANCELED);
+}
+
+/* Tear the ring down and drop the jobs of a mid-close case. */
+static void ring_mid_close_end(struct mock_ring *mr, struct mock_job **job,
+			       unsigned int n)
+{
+	unsigned int i;
+
+	mock_ring_fini(mr);
+	for (i = 0; i < n; i++)
+		if (job[i])
+			mock_job_put(job[i]);
+	mock_job_put(ring_mid_close.late);
+}
+
+/*
  * Scenario (audit 3): a close signals 40 fences in batches of 32 and drops
  * the ring's lock in between; there the last reference of a fence goes
  * and its release, like a driver resetting on the next submission, tries
@@ -535,14 +567,8 @@ static void ring_reopen_mid_close(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_close(&t->mr.ring, -EIO), 41);
 	t->mr.release_hook = NULL;
-	KUNIT_EXPECT_TRUE(test, ring_mid_close.ran);
 	KUNIT_EXPECT_EQ(test, ring_mid_close.reopen, -EBUSY);
-	KUNIT_EXPECT_EQ(test, ring_mid_close.publish, -ESHUTDOWN);
-	ring_expect(test, ring_mid_close.late, -ECANCELED);
-	ring_expect(test, job[0], -EIO);
-	for (i = 1; i < ARRAY_SIZE(job); i++)
-		if (job[i])
-			ring_expect(test, job[i], -ECANCELED);
+	ring_mid_close_expect(test, job, ARRAY_SIZE(job));
 
 	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reopen(&t->mr.ring), 0);
 	next = ring_submit(test, &t->mr, MOCK_OK);
@@ -550,11 +576,7 @@ static void ring_reopen_mid_close(struct kunit *test)
 							    next->base.seqno, 0), 1);
 	ring_expect(test, next, 1);
 
-	mock_ring_fini(&t->mr);
-	for (i = 0; i < ARRAY_SIZE(job); i++)
-		if (job[i])
-			mock_job_put(job[i]);
-	mock_job_put(ring_mid_close.late);
+	ring_mid_close_end(&t->mr, job, ARRAY_SIZE(job));
 	mock_job_put(next);
 	ring_expect_clean(test);
 }
@@ -781,20 +803,10 @@ static void ring_unreserved_mid_close(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_close(&t->mr.ring, -EIO), 40);
 	t->mr.release_hook = NULL;
-	KUNIT_EXPECT_TRUE(test, ring_mid_close.ran);
-	KUNIT_EXPECT_EQ(test, ring_mid_close.publish, -ESHUTDOWN);
-	ring_expect(test, ring_mid_close.late, -ECANCELED);
-	ring_expect(test, job[0], -EIO);
-	for (i = 1; i < ARRAY_SIZE(job); i++)
-		if (job[i])
-			ring_expect(test, job[i], -ECANCELED);
+	ring_mid_close_expect(test, job, ARRAY_SIZE(job));
 	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(&t->mr.ring), 0);
 
-	mock_ring_fini(&t->mr);
-	for (i = 0; i < ARRAY_SIZE(job); i++)
-		if (job[i])
-			mock_job_put(job[i]);
-	mock_job_put(ring_mid_close.late);
+	ring_mid_close_end(&t->mr, job, ARRAY_SIZE(job));
 	ring_expect_clean(test);
 }
 
