@@ -23,7 +23,8 @@
 #   make docs      build the rst with Sphinx (the docs gate alone)
 #
 # Variables: KERNELS (make check's kernels, default "6.1.192 6.12.117";
-# "6.12" names 6.12.117), KVER (the kernel of every other target, default
+# "6.12" names 6.12.117; their stages run at the same time, CHECK_LANES=1
+# runs them one after the other), KVER (the kernel of every other target, default
 # 6.1.192), BUILD (build output, one directory per kernel, default
 # ./build), KSRC_CACHE (extracted kernel sources, default $(BUILD)/cache),
 # JOBS (default: nproc).

@@ -9,6 +9,13 @@
 # every gate, of every kernel.  Exits non-zero on any failure.  The summary
 # gives each stage's time.
 #
+# The kernels' stage lists run at the same time, one lane per kernel (each
+# line of a lane's output starts with its kernel, "[6.1] "): most stages
+# wait on guest timers more than they compute, so two lanes keep both
+# cores busy.  Kernel builds still run one at a time (KBUILD_LOCK), and a
+# lane's stages run in order.  CHECK_LANES=1 runs the kernels one after
+# the other.
+#
 # Usage: scripts/check.sh [stage...]   (default: all stages)
 
 set -uo pipefail
@@ -20,7 +27,8 @@ stages=("$@")
 kernels=()
 for k in $KERNELS; do
 	v=$(pinned_kernel "$k") || { echo "check: 0 passed, 1 failed"; exit 1; }
-	kernels+=("$v")
+	# One lane per kernel: "6.12 6.12.117" names one kernel.
+	[[ " ${kernels[*]} " == *" $v "* ]] || kernels+=("$v")
 done
 
 mkdir -p "$DFT_BUILD_ROOT/logs"
@@ -28,7 +36,8 @@ summary=$DFT_BUILD_ROOT/logs/check.summary
 : >"$summary"
 start=$SECONDS
 
-# run_stage <kernel> <name> <command...>
+# run_stage <kernel> <name> <command...>: one stage, its verdict lines
+# into the kernel's summary.
 run_stage() {
 	local k=$1 name=$2 out rc t0=$SECONDS
 	shift 2
@@ -43,7 +52,31 @@ run_stage() {
 		echo "stage: $name-exit passed=0 failed=1" | tee -a "$out"
 	fi
 	grep '^stage: ' "$out" | sed -e "s/^stage: /stage: $k /" \
-		-e "s/\$/ ($name: $((SECONDS - t0)) s)/" >>"$summary"
+		-e "s/\$/ ($name: $((SECONDS - t0)) s)/" >>"$DFT_BUILD_ROOT/$k/logs/check.summary"
+}
+
+# run_lane <kernel>: every stage on one kernel, in order.
+run_lane() {
+	local k=$1 s t0=$SECONDS
+	mkdir -p "$DFT_BUILD_ROOT/$k/logs"
+	: >"$DFT_BUILD_ROOT/$k/logs/check.summary"
+	rm -f "$DFT_BUILD_ROOT/$k/logs/check.lane-done"
+	for s in "${stages[@]}"; do
+		case $s in
+		kunit-um)	run_stage "$k" "$s" "$PROJ/scripts/kunit.sh" um positive negative ;;
+		kunit-x86_64)	run_stage "$k" "$s" "$PROJ/scripts/kunit.sh" x86_64 positive negative ;;
+		gates)		run_stage "$k" "$s" "$PROJ/scripts/gates.sh" ;;
+		debian)		run_stage "$k" "$s" "$PROJ/scripts/debian-check.sh" ;;
+		qemu)		run_stage "$k" "$s" "$PROJ/scripts/qemu-check.sh" ;;
+		simgpu)		run_stage "$k" "$s" "$PROJ/scripts/simgpu-check.sh" ;;
+		qemu-obs)	run_stage "$k" "$s" "$PROJ/scripts/qemu-obs.sh" ;;
+		bench)		run_stage "$k" "$s" "$PROJ/scripts/bench.sh" --short ;;
+		*)		log "unknown stage $s"
+				echo "stage: $k $s passed=0 failed=1" >>"$DFT_BUILD_ROOT/$k/logs/check.summary" ;;
+		esac
+	done
+	log "== $k: every stage in $((SECONDS - t0)) s"
+	touch "$DFT_BUILD_ROOT/$k/logs/check.lane-done"
 }
 
 # Provision every kernel first, so that the stages' timings are the
@@ -62,20 +95,59 @@ export DFT_PREPARED=$prepared
 log "check: kernels ${kernels[*]}, accelerator $(qemu_accel)"
 log "check: provisioning and the probe took $((SECONDS - start)) s"
 
-for k in "${kernels[@]}"; do
-	for s in "${stages[@]}"; do
-		case $s in
-		kunit-um)	run_stage "$k" "$s" "$PROJ/scripts/kunit.sh" um positive negative ;;
-		kunit-x86_64)	run_stage "$k" "$s" "$PROJ/scripts/kunit.sh" x86_64 positive negative ;;
-		gates)		run_stage "$k" "$s" "$PROJ/scripts/gates.sh" ;;
-		debian)		run_stage "$k" "$s" "$PROJ/scripts/debian-check.sh" ;;
-		qemu)		run_stage "$k" "$s" "$PROJ/scripts/qemu-check.sh" ;;
-		simgpu)		run_stage "$k" "$s" "$PROJ/scripts/simgpu-check.sh" ;;
-		qemu-obs)	run_stage "$k" "$s" "$PROJ/scripts/qemu-obs.sh" ;;
-		bench)		run_stage "$k" "$s" "$PROJ/scripts/bench.sh" --short ;;
-		*)		log "unknown stage $s"; echo "stage: $k $s passed=0 failed=1" >>"$summary" ;;
-		esac
+# Every process of this run carries DFT_CHECK_RUN in its environment, also
+# those that leave the process tree (kunit.py runs in a session of its own,
+# a killed parent's children go to init).
+DFT_CHECK_RUN="$$.$(date +%s%N)"
+export DFT_CHECK_RUN
+
+# run_processes: the processes of this run but this shell.
+run_processes() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" != "$$" ] || continue
+		grep -qzx "DFT_CHECK_RUN=$DFT_CHECK_RUN" "$p/environ" 2>/dev/null &&
+			echo "${p#/proc/}"
 	done
+}
+
+# stop_lanes: stop every process of the run, twice over (so that none
+# forks another unseen), then end them all.
+stop_lanes() {
+	local all=() i
+	for i in 1 2; do
+		mapfile -t -O "${#all[@]}" all < <(run_processes)
+		[ ${#all[@]} -eq 0 ] || kill -STOP "${all[@]}" 2>/dev/null
+	done
+	[ ${#all[@]} -gt 0 ] || return 0
+	kill -TERM "${all[@]}" 2>/dev/null
+	kill -CONT "${all[@]}" 2>/dev/null
+}
+
+lanes=${CHECK_LANES:-${#kernels[@]}}
+if [ "$lanes" -gt 1 ] && [ ${#kernels[@]} -gt 1 ]; then
+	log "check: ${#kernels[@]} lanes at once"
+	pids=()
+	# An interrupt ends each lane and everything under it, the guests and
+	# builds too (some stages start kunit.py in a session of its own).
+	trap 'stop_lanes; exit 130' INT TERM
+	for k in "${kernels[@]}"; do
+		# A lane's lines carry its kernel ("[6.12] "); sed -u keeps them whole.
+		(run_lane "$k" 2>&1 | sed -u "s/^/[${k%.*}] /") &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	trap - INT TERM
+else
+	for k in "${kernels[@]}"; do
+		run_lane "$k"
+	done
+fi
+# A lane that did not reach its end (killed, or the shell failed) fails.
+for k in "${kernels[@]}"; do
+	cat "$DFT_BUILD_ROOT/$k/logs/check.summary" >>"$summary" 2>/dev/null
+	[ -e "$DFT_BUILD_ROOT/$k/logs/check.lane-done" ] ||
+		echo "stage: $k lane-incomplete passed=0 failed=1" >>"$summary"
 done
 
 read -r passed failed < <(awk '{
