@@ -63,19 +63,32 @@ load() {
 declare -A deb=()
 load deb "$debian"
 
-# The watch list: "OPTION ARCHES REASON" per entry, ARCHES "all" if absent.
+# The watch list: "OPTION ARCHES REASON" per entry, ARCHES "all" if absent;
+# each entry becomes "OPTION<tab>ARCHES<tab>KERNELS<tab>REASON", the
+# architectures and the kernel tokens (6.1, 6.12) of ARCHES apart, "all"
+# and "-" when there are none (read splits on tabs, so no field is empty).
 mapfile -t entries < <(awk '
 	/^[ \t]*(#|$)/ { next }
 	{
 		opt = $1
 		if (opt !~ /^CONFIG_/) opt = "CONFIG_" opt
 		arches = "all"
+		kernels = ""
 		if ($2 ~ /^(x86_64|um|[0-9]+\.[0-9]+)(,(x86_64|um|[0-9]+\.[0-9]+))*$/) {
-			arches = $2; $2 = ""
+			n = split($2, tok, ",")
+			arches = ""
+			for (i = 1; i <= n; i++) {
+				if (tok[i] ~ /^[0-9]/)
+					kernels = kernels tok[i] ","
+				else
+					arches = arches (arches == "" ? "" : ",") tok[i]
+			}
+			if (arches == "") arches = "all"
+			$2 = ""
 		}
 		$1 = ""
 		sub(/^[ \t]+/, "")
-		print opt "\t" arches "\t" $0
+		print opt "\t" arches "\t" (kernels == "" ? "-" : kernels) "\t" $0
 	}' "$watch")
 [ ${#entries[@]} -gt 0 ] || { log "config-compare: $watch lists no option"; exit 2; }
 
@@ -95,15 +108,12 @@ for cfg in "$@"; do
 	fi
 	echo "config-compare: $cfg ($arch) against $debian"
 	for e in "${entries[@]}"; do
-		IFS=$'\t' read -r opt arches reason <<<"$e"
+		IFS=$'\t' read -r opt arches kernels reason <<<"$e"
 		# Kernel tokens (6.1, 6.12) limit the entry to those kernels.
-		kernels=$(tr ',' '\n' <<<"$arches" | { grep -E '^[0-9]+\.[0-9]+$' || true; } | tr '\n' ',')
-		if [ -n "$kernels" ] && [[ ",$kernels" != *",${KVER%.*},"* ]]; then
+		if [ "$kernels" != - ] && [[ ",$kernels" != *",${KVER%.*},"* ]]; then
 			printf '  %-8s %-6s %s (kernels %s only)\n' n/a "$arch" "$opt" "${kernels%,}"
 			continue
 		fi
-		arches=$(tr ',' '\n' <<<"$arches" | { grep -vE '^[0-9]+\.[0-9]+$' || true; } | paste -sd,)
-		[ -n "$arches" ] || arches=all
 		d=${deb[$opt]:-}
 		if [ -z "$d" ]; then
 			printf '  %-8s %-6s %s (not in Debian'\''s configuration)\n' unknown "$arch" "$opt"
