@@ -231,32 +231,46 @@ static void ring_irq_timeout_race(struct kunit *test)
 #define RING_STRESS_RINGS 4
 #define RING_STRESS_FENCES 10000
 #define RING_STRESS_BATCH 16
+#define RING_STRESS_TIMEOUT_MS 50
 
 /*
  * Scenario: 10,000 fences through four rings in batches of 16, about one
  * job in a hundred hanging.  A hang times out and closes its ring (the
  * driver reopens it); completions before it succeed, everything after it
  * is cancelled.  None is lost, none signalled twice.
+ *
+ * The ring's timeout is 50 ms, and a guest vCPU of a loaded host can
+ * stall longer than that between a batch's first submission and its
+ * completion: the timeout then rightly wins over a job that did not hang.
+ * A batch that took half the timeout or more is judged loosely (each
+ * fence signalled once, succeeded, timed out or cancelled; a submission
+ * refused only by a closed ring); every other batch exactly.  At most a
+ * quarter of the batches may be loose, or the run says nothing.
  */
 static void ring_stress_hangs(struct kunit *test)
 {
 	struct mock_ring *mr = kcalloc(RING_STRESS_RINGS, sizeof(*mr), GFP_KERNEL);
-	unsigned int done = 0, hangs = 0, r, i;
+	unsigned int done = 0, hangs = 0, batches = 0, loose = 0, r, i;
 
 	KUNIT_ASSERT_NOT_NULL(test, mr);
 	for (r = 0; r < RING_STRESS_RINGS; r++)
 		KUNIT_ASSERT_EQ(test, mock_ring_init(&mr[r], "stress", RING_STRESS_BATCH,
-						     msecs_to_jiffies(50)), 0);
+						     msecs_to_jiffies(RING_STRESS_TIMEOUT_MS)), 0);
 
 	while (done < RING_STRESS_FENCES && test->status != KUNIT_FAILURE) {
 		for (r = 0; r < RING_STRESS_RINGS; r++) {
 			struct mock_job *job[RING_STRESS_BATCH];
+			int ret[RING_STRESS_BATCH];
 			int hang = -1;
+			bool stalled;
+			u64 t0;
 
+			t0 = ktime_get_ns();
 			for (i = 0; i < RING_STRESS_BATCH; i++) {
 				bool h = hang < 0 && get_random_u32() % 100 == 0;
 
-				job[i] = ring_submit(test, &mr[r], h ? MOCK_HANG : MOCK_OK);
+				job[i] = mock_job_submit(&mr[r], h ? MOCK_HANG : MOCK_OK, &ret[i]);
+				KUNIT_ASSERT_FALSE(test, IS_ERR(job[i]));
 				if (h)
 					hang = i;
 			}
@@ -270,24 +284,44 @@ static void ring_stress_hangs(struct kunit *test)
 								      job[hang - 1]->base.seqno, 0);
 				hangs++;
 			}
+			/* The timeout cannot have fired before this point. */
+			stalled = ktime_get_ns() - t0 >=
+				  RING_STRESS_TIMEOUT_MS * NSEC_PER_MSEC / 2;
+			batches++;
+			loose += stalled;
 			for (i = 0; i < RING_STRESS_BATCH; i++) {
-				int status = 1;
+				int status = 1, st;
 
 				if (hang >= 0 && i == hang)
 					status = -ETIMEDOUT;
 				else if (hang >= 0 && i > hang)
 					status = -ECANCELED;
-				ring_expect(test, job[i], status);
+				if (!stalled) {
+					KUNIT_EXPECT_EQ(test, ret[i], 0);
+					ring_expect(test, job[i], status);
+				} else {
+					KUNIT_EXPECT_TRUE(test, !ret[i] || ret[i] == -ESHUTDOWN);
+					KUNIT_EXPECT_TRUE(test, mock_job_wait(job[i], 10000));
+					KUNIT_EXPECT_EQ(test, atomic_read(&job[i]->signalled), 1);
+					st = dma_fence_get_status(&job[i]->base);
+					KUNIT_EXPECT_TRUE_MSG(test, st == 1 || st == -ETIMEDOUT ||
+							      st == -ECANCELED,
+							      "seqno %llu status %d",
+							      job[i]->base.seqno, st);
+				}
 				mock_job_put(job[i]);
 			}
-			if (hang >= 0)
+			/* Reopening an open ring does nothing. */
+			if (hang >= 0 || stalled)
 				KUNIT_EXPECT_EQ(test, dma_fence_token_ring_reopen(&mr[r].ring), 0);
 			done += RING_STRESS_BATCH;
 		}
 		cond_resched();
 	}
 	KUNIT_EXPECT_GE(test, done, RING_STRESS_FENCES);
-	kunit_info(test, "%u fences, %u hangs\n", done, hangs);
+	KUNIT_EXPECT_LE(test, loose * 4, batches);
+	kunit_info(test, "%u fences, %u hangs, %u of %u batches stalled past half the timeout\n",
+		   done, hangs, loose, batches);
 	for (r = 0; r < RING_STRESS_RINGS; r++)
 		mock_ring_fini(&mr[r]);
 	kfree(mr);
