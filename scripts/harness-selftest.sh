@@ -28,6 +28,13 @@
 #   accel-kvm-works          QEMU "supports" KVM (the wrapper runs TCG in
 #                            its place): the probe says KVM and the qemu
 #                            stage boots with -enable-kvm
+#   misuse-boot-hangs        the first boot of one misuse case stalls
+#                            before KUnit starts (the wrapper starts that
+#                            QEMU paused, -S, as a guest hung in early
+#                            boot): negative.sh ends it after NEG_SILENT_S
+#                            (10 here) seconds of silence, not at
+#                            kunit.py's timeout, boots the case again, and
+#                            the stage passes
 #
 # Every file is restored on any exit, interrupts included.
 #
@@ -82,7 +89,8 @@ inject() {	# inject <name> <stage> <file> <perl substitution>
 	[ "$rc" -ne 0 ] || fails=$((fails + 1))
 }
 
-# fake_qemu <broken|works>: a QEMU wrapper and a fake KVM device in $fake.
+# fake_qemu <broken|works|hang-once>: a QEMU wrapper and a fake KVM device
+# in $fake.
 fake=''
 fake_qemu() {
 	local real
@@ -102,6 +110,17 @@ fake_qemu() {
 		done
 		exec "$real" "\$@"
 		EOF
+	elif [ "$1" = hang-once ]; then
+		cat >"$fake/bin/$QEMU_X86" <<-EOF
+		#!/bin/bash
+		case "\$*" in
+		*kunit.filter_glob=dma_fence_token_neg.dft_neg_control_abba\ *)
+			if mkdir "$fake/hung" 2>/dev/null; then
+				exec "$real" "\$@" -S
+			fi ;;
+		esac
+		exec "$real" "\$@"
+		EOF
 	else
 		cat >"$fake/bin/$QEMU_X86" <<-EOF
 		#!/bin/bash
@@ -119,8 +138,8 @@ fake_qemu() {
 	chmod +x "$fake/bin/$QEMU_X86"
 }
 
-# accel <name> <broken|works> <expected log ERE> <stage...>: the stages
-# must pass with the fake QEMU and their logs must match the ERE.
+# accel <name> <broken|works|hang-once> <expected log ERE> <stage...>: the
+# stages must pass with the fake QEMU and their logs must match the ERE.
 accel() {
 	local name=$1 mode=$2 want=$3 rc out
 	shift 3
@@ -128,14 +147,15 @@ accel() {
 	fake_qemu "$mode"
 	out=$BUILD/logs/selftest-$name.out
 	PATH="$fake/bin:$PATH" DFT_KVM_DEV="$fake/kvm" DFT_ACCEL_CACHE="$fake/accel" \
-		"$PROJ/scripts/check.sh" "$@" >"$out" 2>&1
+		NEG_SILENT_S=10 "$PROJ/scripts/check.sh" "$@" >"$out" 2>&1
 	rc=$?
 	rm -rf "$fake"
 	fake=''
-	if [ "$rc" -eq 0 ] && grep -qE "$want" "$out"; then
-		echo "selftest: $name: rc=0, $(grep -oE "$want" "$out" | head -n 1); $(grep -E '^check: [0-9]+ passed' "$out")"
+	# -z: the ERE may span lines.
+	if [ "$rc" -eq 0 ] && grep -zqE "$want" "$out"; then
+		echo "selftest: $name: rc=0, $(grep -zoE "$want" "$out" | tr '\0\n' '  ' | cut -c1-300); $(grep -E '^check: [0-9]+ passed' "$out")"
 	else
-		echo "selftest: $name: rc=$rc, '$want' $(grep -qE "$want" "$out" && echo seen || echo "not seen"); $(grep -E '^check: [0-9]+ passed' "$out")"
+		echo "selftest: $name: rc=$rc, '$want' $(grep -zqE "$want" "$out" && echo seen || echo "not seen"); $(grep -E '^check: [0-9]+ passed' "$out")"
 		fails=$((fails + 1))
 	fi
 }
@@ -164,6 +184,9 @@ inject misuse-table-stale gates tests/negative-cases.txt \
 accel accel-kvm-broken broken 'accelerator TCG \(KVM probe failed: rc=134[^)]*failed to set MSR' \
 	kunit-x86_64 qemu
 accel accel-kvm-works works 'qemu: modules accelerator KVM' qemu
+accel misuse-boot-hangs hang-once \
+	'printed nothing for 1[0-9] s before KUnit started; ending it(.|\n)*dft_neg_control_abba: the boot ended before KUnit started; booting it again' \
+	kunit-x86_64
 
 echo "selftest: $fails case(s) not as expected"
 [ "$fails" -eq 0 ]
