@@ -59,14 +59,17 @@ lockdep_target=3000
 # part of the checking switched off on the token side.
 cost_pairs=(signal-now-nosection signal-now-noobjects signal-now-norecords signal-now-bare)
 # The job queue benchmark's cases: shape, credit limit (unlimited, 1),
-# completion (at once, by the hrtimer interrupt).  Targets, production
-# only: ours at least 2x drm_sched's jobs/s, ours' p99 submit-to-run at
-# most half drm_sched's (idle and with a spinner per CPU), no worker run
-# per job where neither an in-fence nor the credits hold a job.
+# completion (at once, by the hrtimer interrupt, at +50 us after the kick:
+# the "delay" cases, five shapes).  Targets, production only: ours at
+# least 2x drm_sched's jobs/s, ours' p99 submit-to-run at most half
+# drm_sched's (idle and with a spinner per CPU), no worker run per job
+# where neither an in-fence nor the credits hold a job.
 jobq_cases=()
 for s in nodep pingpong fanin4 fanin16; do
 	for v in unl-imm unl-irq c1-imm c1-irq; do jobq_cases+=("$s-$v"); done
 done
+jobq_cases+=(nodep-unl-delay nodep-c1-delay pingpong-unl-delay pingpong-c1-delay
+	fanin4-unl-delay)
 
 logs=$BUILD/logs/bench
 mkdir -p "$logs"

@@ -4,7 +4,7 @@
  * zero-duration jobs on the same mock hardware, in one boot.
  *
  * Mock hardware, one engine per queue (ours: a job queue; drm_sched: a
- * scheduler with one entity), with two completion modes:
+ * scheduler with one entity), with three completion modes:
  *
  * imm: the run callback completes the job at once.  Ours hands the job
  *	to the ring (dma_fence_token_job_to_ring()) and reports it complete
@@ -15,6 +15,12 @@
  *	"interrupt", completes every job of the list: ours with one ring
  *	completion up to the newest seqno, drm_sched by signalling each
  *	hardware fence.  On PREEMPT_RT it runs in the softirq thread.
+ * delay: "at +N us": the run callback puts the job on the engine's list
+ *	with a due time delay_us (module parameter, default 50) after the
+ *	kick; the same timer expires at the oldest due time and completes
+ *	every job that is due, then waits for the next one.  The engine
+ *	works on many jobs at once, each taking delay_us: a deep pipeline
+ *	where irq is one batch per interrupt.
  *
  * Shapes (job i goes to queue i mod queues, and depends on jobs i-1 ...
  * i-deps, the latest job of every other queue):
@@ -25,7 +31,9 @@
  *	fanin16   17 queues, each job on the latest job of the 16 others
  *
  * each with the credit limit unlimited (the window below; "unl") and 1
- * ("c1"), each job needing one credit, and each completion mode.
+ * ("c1"), each job needing one credit, and the imm and irq completion
+ * modes; delay mode for nodep and pingpong with both credit limits and
+ * fanin4 unlimited.
  *
  * A run submits 2048 jobs (the module parameter jobs) from the case's
  * thread, at most JB_WINDOW of them unsignalled (the submitter waits for
@@ -124,6 +132,10 @@ static bool irq_run = true;
 module_param(irq_run, bool, 0444);
 MODULE_PARM_DESC(irq_run, "Ours runs the jobs an interrupt releases in that interrupt (default)");
 
+static unsigned int delay_us = 50;
+module_param(delay_us, uint, 0444);
+MODULE_PARM_DESC(delay_us, "Delay mode: each job completes this many us after its kick, 1 to 100000 (default 50)");
+
 #define JB_JOBS_FULL	2048
 #define JB_JOBS_SHORT	64
 #define JB_JOBS_MIN	16
@@ -135,6 +147,7 @@ MODULE_PARM_DESC(irq_run, "Ours runs the jobs an interrupt releases in that inte
 #define JB_LAT_WINDOW	8
 #define JB_MAX_DEPS	16
 #define JB_IRQ_NS	(20 * NSEC_PER_USEC)
+#define JB_DELAY_US_MAX	100000
 /* Never reached: every job completes at once or at the next interrupt. */
 #define JB_TIMEOUT	(60 * HZ)
 #define JB_WAIT		(120 * HZ)
@@ -145,12 +158,15 @@ MODULE_PARM_DESC(irq_run, "Ours runs the jobs an interrupt releases in that inte
  * @deps: in-fences per job; the case has @deps + 1 queues
  * @credit_limit: credits on each ring at most, 0 for unlimited
  * @irq: completion by the hrtimer interrupt instead of at once
+ * @delay: with @irq, each job completes delay_us after its kick (delay
+ *	mode) instead of at the next interrupt
  */
 struct jb_case {
 	const char *name;
 	unsigned int deps;
 	unsigned int credit_limit;
 	bool irq;
+	bool delay;
 };
 
 static const struct jb_case jb_cases[] = {
@@ -170,6 +186,11 @@ static const struct jb_case jb_cases[] = {
 	{ "fanin16-unl-irq", 16, 0, true },
 	{ "fanin16-c1-imm", 16, 1, false },
 	{ "fanin16-c1-irq", 16, 1, true },
+	{ "nodep-unl-delay", 0, 0, true, true },
+	{ "nodep-c1-delay", 0, 1, true, true },
+	{ "pingpong-unl-delay", 1, 0, true, true },
+	{ "pingpong-c1-delay", 1, 1, true, true },
+	{ "fanin4-unl-delay", 4, 0, true, true },
 };
 
 struct jb_ctx;
@@ -201,8 +222,10 @@ struct jb_slot {
  * @side: the side it belongs to
  * @lock: protects @pending and @armed; taken from the timer
  * @fence_lock: lock of drm_sched's hardware fences of this engine
- * @pending: jobs given to the hardware and not completed (irq mode)
- * @armed: @timer is started and has not taken @pending yet
+ * @pending: jobs given to the hardware and not completed (irq and delay
+ *	modes), in the order of their kicks and so of their due times
+ * @armed: @timer is started and has not taken @pending yet (delay mode:
+ *	has not taken all of it)
  * @timer: the interrupt
  * @submit_lock: serialises arm and push of the queue, both sides
  * @hw_context: fence context of drm_sched's hardware fences
@@ -326,15 +349,25 @@ struct jb_ctx {
 };
 
 /**
+ * struct jb_hw_item - a job on the mock hardware
+ * @link: entry in &jb_engine.pending
+ * @due: delay mode: when the hardware completes it (ktime_get_ns())
+ */
+struct jb_hw_item {
+	struct list_head link;
+	u64 due;
+};
+
+/**
  * struct jb_ours_job - a job of our side
  * @base: the job queue's job; its fence's release frees the job
- * @hw_link: entry in &jb_engine.pending
+ * @hw: its place on the mock hardware
  * @slot: its record
  * @eng: its queue
  */
 struct jb_ours_job {
 	struct dma_fence_token_job base;
-	struct list_head hw_link;
+	struct jb_hw_item hw;
 	struct jb_slot *slot;
 	struct jb_engine *eng;
 };
@@ -343,7 +376,7 @@ struct jb_ours_job {
  * struct jb_drm_job - a job of drm_sched's side
  * @base: the scheduler's job
  * @hw: the hardware fence run_job returns; its release frees the job
- * @hw_link: entry in &jb_engine.pending
+ * @hw_item: its place on the mock hardware
  * @slot: its record
  * @eng: its queue
  * @hw_armed: @hw was initialised (the job ran)
@@ -351,7 +384,7 @@ struct jb_ours_job {
 struct jb_drm_job {
 	struct drm_sched_job base;
 	struct dma_fence hw;
-	struct list_head hw_link;
+	struct jb_hw_item hw_item;
 	struct jb_slot *slot;
 	struct jb_engine *eng;
 	bool hw_armed;
@@ -359,16 +392,25 @@ struct jb_drm_job {
 
 /* Mock hardware ----------------------------------------------------------- */
 
-/* Irq mode: the job is on the hardware; the next interrupt completes it. */
-static void jb_hw_kick(struct jb_engine *eng, struct list_head *link)
+/*
+ * Irq mode: the job is on the hardware; the next interrupt completes it.
+ * Delay mode: the first interrupt at or after its due time does.
+ */
+static void jb_hw_kick(struct jb_engine *eng, struct jb_hw_item *item)
 {
+	u64 rel = JB_IRQ_NS;
 	unsigned long flags;
 
+	if (eng->side->ctx->c->delay) {
+		rel = (u64)clamp_t(unsigned int, delay_us, 1, JB_DELAY_US_MAX) *
+		      NSEC_PER_USEC;
+		item->due = ktime_get_ns() + rel;
+	}
 	spin_lock_irqsave(&eng->lock, flags);
-	list_add_tail(link, &eng->pending);
+	list_add_tail(&item->link, &eng->pending);
 	if (!eng->armed) {
 		eng->armed = true;
-		hrtimer_start(&eng->timer, ns_to_ktime(JB_IRQ_NS), HRTIMER_MODE_REL);
+		hrtimer_start(&eng->timer, ns_to_ktime(rel), HRTIMER_MODE_REL);
 	}
 	spin_unlock_irqrestore(&eng->lock, flags);
 }
@@ -381,7 +423,7 @@ static void jb_ours_complete(struct jb_engine *eng, struct list_head *done,
 	u64 seqno = 0;
 
 	/* The list is in ring order; the submitter holds every job's fence. */
-	list_for_each_entry(job, done, hw_link) {
+	list_for_each_entry(job, done, hw.link) {
 		job->slot->t_hw = now;
 		seqno = max(seqno, job->base.fence.seqno);
 	}
@@ -394,7 +436,7 @@ static void jb_drm_complete(struct list_head *done, u64 now)
 {
 	struct jb_drm_job *job, *next;
 
-	list_for_each_entry_safe(job, next, done, hw_link) {
+	list_for_each_entry_safe(job, next, done, hw_item.link) {
 		job->slot->t_hw = now;
 		dma_fence_signal(&job->hw);
 	}
@@ -403,20 +445,38 @@ static void jb_drm_complete(struct list_head *done, u64 now)
 static enum hrtimer_restart jb_hw_irq(struct hrtimer *timer)
 {
 	struct jb_engine *eng = container_of(timer, struct jb_engine, timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	struct jb_hw_item *item, *next;
 	unsigned long flags;
 	LIST_HEAD(done);
 	u64 now;
 
-	spin_lock_irqsave(&eng->lock, flags);
-	list_splice_init(&eng->pending, &done);
-	eng->armed = false;
-	spin_unlock_irqrestore(&eng->lock, flags);
 	now = ktime_get_ns();
+	spin_lock_irqsave(&eng->lock, flags);
+	if (!eng->side->ctx->c->delay) {
+		list_splice_init(&eng->pending, &done);
+	} else {
+		/* Due times grow along the list: take the prefix that is due. */
+		list_for_each_entry_safe(item, next, &eng->pending, link) {
+			if (item->due > now)
+				break;
+			list_move_tail(&item->link, &done);
+		}
+		item = list_first_entry_or_null(&eng->pending, struct jb_hw_item, link);
+		if (item) {
+			/* Still armed: no kick starts the timer meanwhile. */
+			hrtimer_set_expires(timer, ns_to_ktime(item->due));
+			ret = HRTIMER_RESTART;
+		}
+	}
+	if (ret == HRTIMER_NORESTART)
+		eng->armed = false;
+	spin_unlock_irqrestore(&eng->lock, flags);
 	if (eng->side->drm)
 		jb_drm_complete(&done, now);
 	else
 		jb_ours_complete(eng, &done, now);
-	return HRTIMER_NORESTART;
+	return ret;
 }
 
 static const char *jb_fence_name(struct dma_fence *fence)
@@ -451,7 +511,7 @@ static struct dma_fence_token_proof jb_ours_run(struct dma_fence_token_job *base
 	if (dma_fence_token_job_to_ring(tok, base, &proof))
 		return proof;	/* a closed ring: cancelled, and counted */
 	if (eng->side->ctx->c->irq) {
-		jb_hw_kick(eng, &job->hw_link);
+		jb_hw_kick(eng, &job->hw);
 	} else {
 		job->slot->t_hw = ktime_get_ns();
 		dma_fence_token_ring_complete(dma_fence_token_jobq_ring(&eng->q),
@@ -492,7 +552,7 @@ static struct dma_fence *jb_drm_run_job(struct drm_sched_job *sched_job)
 	/* The scheduler's reference; the job keeps the first until free_job. */
 	dma_fence_get(&job->hw);
 	if (eng->side->ctx->c->irq) {
-		jb_hw_kick(eng, &job->hw_link);
+		jb_hw_kick(eng, &job->hw_item);
 	} else {
 		job->slot->t_hw = ktime_get_ns();
 		dma_fence_signal(&job->hw);
