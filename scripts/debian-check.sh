@@ -8,8 +8,9 @@
 # under QEMU -smp 2, loads the library and the sample driver as built out
 # of tree against Debian's headers (scripts/oot-build.sh), and runs the
 # sample driver's guest script (tests/guest/simgpu.sh): the workload with
-# fault injection and dependency chains, the bad-input suite and the
-# close-with-jobs-in-flight rounds, then unloads everything.  This runs the
+# fault injection and dependency chains, the bad-input suite, that jobs
+# released by an interrupt ran in it, and the close-with-jobs-in-flight
+# rounds, then unloads everything.  This runs the
 # production inline paths of the token layer, which no debug kernel
 # compiles.  Counts every bad-input case and every check, plus the boot.
 #
@@ -38,7 +39,7 @@ console=$logs/console.log
 	--env "JOBS=${SIMGPU_JOBS:-1500} ROUNDS=${SIMGPU_ROUNDS:-15} FUZZ_S=${SIMGPU_FUZZ_S:-10}" \
 	--log "$console" --timeout 900 >"$out" 2>&1
 rc=$?
-simgpu_results "$console" "$out" run fuzz unload loop 'library unload'
+simgpu_results "$console" "$out" run fuzz irqrun unload loop 'library unload'
 check "production kernel: no lockdep" sh -c "! grep -q 'check lockdep' '$logs/console.clean'"
 [ "$rc" -eq 0 ] || tail -n 20 "$out" >&2
 verdict "boot: clean exit, no kernel report" "$rc"

@@ -64,6 +64,7 @@ echo "demo: timeouts $(v drv_timeouts) (core dumps $(v drv_dumps)), ring closes 
 	"(timeouts and teardown), engine resets $(v drv_resets), interrupts $(v drv_irqs)," \
 	"lost $(v drv_lost_irqs)"
 echo "demo: job queues: $(v drv_jobs_direct) jobs run in the submit ioctl (no worker hop)," \
+	"$(v drv_jobs_irq) in the interrupt that released them (no hop)," \
 	"$(v drv_jobs_deferred) after one hop, $(v drv_jobs_cancelled) cancelled before they ran"
 echo "demo: tokens $(v dft_created) begun: to workqueue $(v dft_discharged_workqueue)," \
 	"to hardware $(v dft_discharged_hardware), signalled $(v dft_discharged_signal)," \

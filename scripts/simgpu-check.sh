@@ -8,7 +8,8 @@
 # appear), the ioctl bad-input suite, 15 s of hostile userspace (the
 # workload's fuzz mode, four processes), the open-file cap, and 100 rounds of load, submit, close with jobs in flight and
 # unload, then kmemleak scans and the lockdep check.  Counts every
-# bad-input case and every check; the boot itself (no kernel report, clean
+# bad-input case and every check (one: jobs that an engine's interrupt
+# released ran in it, none on PREEMPT_RT); the boot itself (no kernel report, clean
 # exit) is one more.  sparse covers the driver in the gates stage (the
 # KUnit kernel builds it).
 #
@@ -38,7 +39,7 @@ fuzz_s=${SIMGPU_FUZZ_S:-15}
 	--env "JOBS=$jobs ROUNDS=$rounds LONG_JOBS=$long_jobs LONG_MIN_S=$long_min FUZZ_S=$fuzz_s" \
 	--log "$console" --timeout 900 >"$out" 2>&1
 rc=$?
-simgpu_results "$console" "$out" run deep long fuzz openmax unload loop 'library unload' \
+simgpu_results "$console" "$out" run deep long fuzz openmax irqrun unload loop 'library unload' \
 	kmemleak lockdep
 [ "$rc" -eq 0 ] || tail -n 20 "$out" >&2
 verdict "boot: clean exit, no kernel report" "$rc"

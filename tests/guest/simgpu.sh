@@ -75,6 +75,17 @@ if [ -w "$S/max_files" ]; then
 	echo 64 >"$S/max_files"
 	echo "sc: check openmax rc=$r"
 fi
+# Jobs that an engine's interrupt released (their last in-fence) ran in
+# that interrupt (DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ), except on PREEMPT_RT,
+# where interrupts are threads and such a job takes its hop.
+if [ -r "$S/stats" ]; then
+	n=$(sed -n 's/^jobs_irq //p' "$S/stats")
+	case "$(uname -v)" in
+	*PREEMPT_RT*) r=$(( ${n:-1} != 0 )) ;;
+	*) r=$(( ${n:-0} == 0 )) ;;
+	esac
+	echo "sc: check irqrun jobs=${n:-0} rc=$r"
+fi
 rmmod simgpu
 echo "sc: check unload rc=$?"
 

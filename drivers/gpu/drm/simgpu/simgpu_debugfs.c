@@ -33,6 +33,7 @@ static const struct {
 	SIMGPU_STAT(resets),
 	SIMGPU_STAT(jobs_direct),
 	SIMGPU_STAT(jobs_deferred),
+	SIMGPU_STAT(jobs_irq),
 	SIMGPU_STAT(jobs_cancelled),
 	SIMGPU_STAT(files),
 	SIMGPU_STAT(live_jobs),

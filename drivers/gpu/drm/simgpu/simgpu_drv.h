@@ -60,6 +60,8 @@ struct simgpu_knobs {
  * @jobs_direct: jobs of closed files that ran in the submit ioctl, no
  *	worker hop (the job queues' counters, added up at postclose)
  * @jobs_deferred: jobs of closed files that ran on the signalling queue
+ * @jobs_irq: jobs of closed files that ran in the completion interrupt
+ *	that released them, no worker hop
  * @jobs_cancelled: jobs of closed files cancelled before they ran (ring
  *	closed by a timeout, or the file closed)
  * @files: files open
@@ -82,6 +84,7 @@ struct simgpu_stats {
 	atomic64_t resets;
 	atomic64_t jobs_direct;
 	atomic64_t jobs_deferred;
+	atomic64_t jobs_irq;
 	atomic64_t jobs_cancelled;
 	atomic64_t files;
 	atomic64_t live_jobs;

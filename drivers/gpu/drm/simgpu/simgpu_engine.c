@@ -96,13 +96,15 @@ unlock:
  * the engine since the transfer: such a job is already signalled and
  * stays off the engine.  So does every job once teardown began.
  *
- * Context: the job's run callback, a fence signalling path.
+ * Context: the job's run callback, a fence signalling path, in any
+ * context (an interrupt that released the job, too).
  */
 void simgpu_engine_start(struct simgpu_engine *engine, struct simgpu_job *job)
 {
+	unsigned long flags;
 	bool idle;
 
-	spin_lock_irq(&engine->hw_lock);
+	spin_lock_irqsave(&engine->hw_lock, flags);
 	if (!engine->dead && !dma_fence_is_signaled(&job->base.fence)) {
 		idle = list_empty(&engine->hw_jobs);
 		list_add_tail(&job->hw_link, &engine->hw_jobs);
@@ -110,7 +112,7 @@ void simgpu_engine_start(struct simgpu_engine *engine, struct simgpu_job *job)
 		if (idle)
 			hrtimer_start(&engine->irq, job->end, HRTIMER_MODE_ABS);
 	}
-	spin_unlock_irq(&engine->hw_lock);
+	spin_unlock_irqrestore(&engine->hw_lock, flags);
 }
 
 /**
@@ -249,8 +251,13 @@ int simgpu_engine_init(struct simgpu_engine *engine, struct simgpu_file *sf,
 		.fence_ops = &simgpu_fence_ops,
 		.capacity = SIMGPU_RING_SIZE,
 		.timeout = msecs_to_jiffies(sf->timeout_ms),
-		/* In-fence errors are not propagated: they only order. */
-		.flags = 0,
+		/*
+		 * In-fence errors are not propagated: they only order.  The
+		 * run callback takes only interrupt-safe locks, so a job that
+		 * an engine's interrupt releases (its last in-fence) runs in
+		 * that interrupt.
+		 */
+		.flags = DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ,
 	};
 	int ret;
 
@@ -288,6 +295,7 @@ void simgpu_engine_fini(struct simgpu_engine *engine)
 	dma_fence_token_jobq_get_stats(&engine->queue, &qs);
 	atomic64_add(qs.direct, &stats->jobs_direct);
 	atomic64_add(qs.deferred, &stats->jobs_deferred);
+	atomic64_add(qs.irq, &stats->jobs_irq);
 	atomic64_add(qs.cancelled, &stats->jobs_cancelled);
 	mutex_destroy(&engine->submit_lock);
 }

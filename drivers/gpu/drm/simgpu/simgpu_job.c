@@ -45,8 +45,11 @@
  *
  * A job whose in-fences are signalled and that no earlier job of the
  * engine waits ahead of runs inside the push, in the ioctl's signalling
- * section; any other job runs once, on the signalling queue, when its last
- * in-fence signals or the engine's previous job reached the ring.  The run
+ * section; any other job runs once, when its last in-fence signals or the
+ * engine's previous job reached the ring: on the signalling queue, or in
+ * the completion interrupt that signalled the in-fence (the queues are
+ * created with %DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ; the run callback only
+ * takes interrupt-safe locks, and on PREEMPT_RT the job takes its hop).  The run
  * callback hands the job to the ring with dma_fence_token_job_to_ring()
  * and queues it on the simulated engine, whose hrtimer "interrupt" fires
  * when the oldest job is finished.  The interrupt reports the finished
@@ -135,7 +138,8 @@ static void simgpu_job_done(struct dma_fence *fence, struct dma_fence_cb *cb)
 /*
  * Run callback: the job's in-fences are signalled and the engine's previous
  * job is on the ring.  Hand the fence to the ring and start the simulated
- * engine on it.  A fence signalling path: no allocation, no waiting.
+ * engine on it.  A fence signalling path: no allocation, no waiting, and
+ * interrupt-safe locking (it may run in an engine's interrupt).
  */
 static struct dma_fence_token_proof simgpu_job_run(struct dma_fence_token_job *base,
 						   struct dma_fence_token *tok)
@@ -146,15 +150,16 @@ static struct dma_fence_token_proof simgpu_job_run(struct dma_fence_token_job *b
 	u64 latency = (u64)READ_ONCE(engine->file->sdev->knobs.latency_us) *
 		      NSEC_PER_USEC;
 	struct dma_fence_token_proof proof;
+	unsigned long flags;
 	ktime_t start;
 
-	spin_lock_irq(&engine->hw_lock);
+	spin_lock_irqsave(&engine->hw_lock, flags);
 	start = ktime_add_ns(ktime_get(), latency);
 	if (ktime_before(start, engine->busy_until))
 		start = engine->busy_until;
 	job->end = ktime_add_ns(start, job->duration_ns);
 	engine->busy_until = job->end;
-	spin_unlock_irq(&engine->hw_lock);
+	spin_unlock_irqrestore(&engine->hw_lock, flags);
 
 	/* A closed ring signals the fence with -ECANCELED. */
 	if (!dma_fence_token_job_to_ring(tok, base, &proof))
