@@ -39,12 +39,16 @@ start=$SECONDS
 # boot reaches KUnit in a few seconds, under load too, and prints all
 # along) hung in early boot: its QEMU is ended, kunit.py goes on with its next
 # boot, and the boot is done again below like any boot that ended before
-# KUnit started.  On x86_64 under TCG a 6.1 guest with one vCPU now and
-# then stalls for good in RCU's early-boot self tests ("Running RCU-tasks
-# wait API self tests"; one boot in twenty with both kernels' lanes
-# running, up to one in seven with four guests on two CPUs, with one or
-# two vCPUs alike), which kunit.py would only end at its timeout; a boot
-# silent after that line is ended after 5 s.
+# KUnit started.  On x86_64 under TCG a 6.1 guest now and then stalls for
+# good in RCU's early-boot self tests ("Running RCU-tasks wait API self
+# tests"; one boot in twenty with both kernels' lanes running, up to one
+# in seven with four guests on two CPUs, with one or two vCPUs alike),
+# which kunit.py would only end at its timeout; a boot silent after that
+# line is ended after 5 s.  The cause is in 6.1's kernel/rcu/tasks.h:
+# the self test's synchronize_rcu_tasks() that finds no grace-period
+# kthread yet runs a grace period itself and takes tasks_gp_mutex, which
+# a kthread that started meanwhile holds while it sleeps waiting for
+# callbacks, and no callback comes; 6.12 drops the mutex while waiting.
 kunit_watched() {
 	local out=$1 pid size=-1 quiet=0 limit=${NEG_SILENT_S:-20} now seg last
 	shift
