@@ -96,8 +96,8 @@ log "check: kernels ${kernels[*]}, accelerator $(qemu_accel)"
 log "check: provisioning and the probe took $((SECONDS - start)) s"
 
 # Every process of this run carries DFT_CHECK_RUN in its environment, also
-# those that leave the process tree (kunit.py runs in a session of its own,
-# a killed parent's children go to init).
+# those that leave the process tree (a killed parent's children go to
+# init).
 DFT_CHECK_RUN="$$.$(date +%s%N)"
 export DFT_CHECK_RUN
 
@@ -129,7 +129,7 @@ if [ "$lanes" -gt 1 ] && [ ${#kernels[@]} -gt 1 ]; then
 	log "check: ${#kernels[@]} lanes at once"
 	pids=()
 	# An interrupt ends each lane and everything under it, the guests and
-	# builds too (some stages start kunit.py in a session of its own).
+	# builds too, wherever they are in the process tree.
 	trap 'stop_lanes; exit 130' INT TERM
 	for k in "${kernels[@]}"; do
 		# A lane's lines carry its kernel ("[6.12] "); sed -u keeps them whole.

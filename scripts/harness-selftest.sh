@@ -31,7 +31,7 @@
 #   misuse-boot-hangs        the first boot of one misuse case stalls
 #                            before KUnit starts (the wrapper starts that
 #                            QEMU paused, -S, as a guest hung in early
-#                            boot): negative.sh ends it after NEG_SILENT_S
+#                            boot): negative.sh ends it after KUNIT_SILENT_S
 #                            (10 here) seconds of silence, not at
 #                            kunit.py's timeout, boots the case again, and
 #                            the stage passes
@@ -147,7 +147,7 @@ accel() {
 	fake_qemu "$mode"
 	out=$BUILD/logs/selftest-$name.out
 	PATH="$fake/bin:$PATH" DFT_KVM_DEV="$fake/kvm" DFT_ACCEL_CACHE="$fake/accel" \
-		NEG_SILENT_S=10 "$PROJ/scripts/check.sh" "$@" >"$out" 2>&1
+		KUNIT_SILENT_S=10 "$PROJ/scripts/check.sh" "$@" >"$out" 2>&1
 	rc=$?
 	rm -rf "$fake"
 	fake=''

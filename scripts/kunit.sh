@@ -71,14 +71,14 @@ positive)
 	[ "$arch" = um ] || log "kunit-$arch: accelerator $(qemu_accel)"
 	raw=$logs/positive.log
 	start=$SECONDS
-	kunit_exec_watched "$raw" "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 \
+	KUNIT_WATCH_NAME=kunit-$arch kunit_exec_watched "$raw" "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 \
 		--raw_output=all
 	if [ $? -eq 124 ]; then
 		# A boot that hung or died before KUnit started says nothing about the
 		# suites: boot once more, keeping the first log.
 		log "kunit-$arch: the boot ended before KUnit started; booting it again"
 		mv "$raw" "$raw.hung"
-		kunit_exec_watched "$raw" "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 \
+		KUNIT_WATCH_NAME=kunit-$arch kunit_exec_watched "$raw" "${KUNIT_ARGS[@]}" "${KUNIT_RUN[@]}" --timeout=600 \
 			--raw_output=all
 	fi
 	kunit_py parse "$raw" >"$logs/positive.parsed" 2>&1

@@ -303,33 +303,106 @@ kunit_args() {
 }
 
 # kunit_exec_watched <raw log> <kunit.py exec args>...: run kunit.py exec
-# with its output in <raw log>, and give up on a boot that printed no KTAP
-# header within KUNIT_BOOT_S seconds (default 240): x86_64 guests under TCG
-# now and then hang or panic in early boot, which kunit.py would only
-# notice at its own timeout.  Returns kunit.py's status, or 124 for a boot
-# that hung or ended without a KTAP header.
+# with its output (unbuffered) in <raw log>, watching each boot.  Guests
+# now and then hang or panic before KUnit starts (x86_64 under TCG), which
+# kunit.py would only notice at its own timeout.  kunit.py announces each
+# boot with "Starting KUnit Kernel ("; a boot that has printed no KTAP
+# header yet is ended (its kernel process only: kunit.py goes on with its
+# next boot, if any) when
+#  - it has printed nothing for KUNIT_SILENT_S seconds (default 20: a boot
+#    reaches KUnit in a few seconds, under load too, and prints all along);
+#  - it has printed nothing for 5 s after "Running RCU-tasks wait API self
+#    tests" (a boot passes that line in well under a second): 6.1.192
+#    stalls there for good now and then, one boot in twenty with both
+#    kernels' lanes running (kernel/rcu/tasks.h: the self test's
+#    synchronize_rcu_tasks() that finds no grace-period kthread yet runs
+#    a grace period itself and takes tasks_gp_mutex, which a kthread that
+#    started meanwhile holds while it sleeps waiting for callbacks, and no
+#    callback comes; 6.12 drops the mutex while it waits);
+#  - it has run for KUNIT_BOOT_S seconds (default 240).
+# Before its first announced boot, kunit.py --run_isolated and --list_tests
+# boot once to list the cases and print nothing: that boot is ended after
+# KUNIT_LIST_S seconds of silence (default 25; it takes 3 to 9).  A boot
+# that hangs after its KTAP header is left to kunit.py's --timeout.  A boot
+# still there after it was ended once (a process that ignored the signal,
+# or one that keeps kunit.py's pipe open) ends the whole run: every process
+# under kunit.py and kunit.py get SIGKILL.
+# Returns kunit.py's status, or 124 when its last announced boot ended
+# without a KTAP header (hung, or died in early boot) or a boot had to be
+# ended before any was announced.
 kunit_exec_watched() {
-	local raw=$1 pid waited=0 limit=${KUNIT_BOOT_S:-240}
+	local raw=$1 pid size=-1 quiet=0 boots=0 n began=$SECONDS seg last why rc
+	local ended=-1 listing_ended=0 p procs=()
+	local silent=${KUNIT_SILENT_S:-20} list=${KUNIT_LIST_S:-25} limit=${KUNIT_BOOT_S:-240}
 	shift
-	setsid python3 "$OVERLAY/tools/testing/kunit/kunit.py" exec "$@" >"$raw" 2>&1 &
+	PYTHONUNBUFFERED=1 python3 "$OVERLAY/tools/testing/kunit/kunit.py" exec "$@" \
+		>"$raw" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
-		if grep -aq 'KTAP version' "$raw"; then
-			wait "$pid"
-			return
+		sleep 1
+		n=$(stat -c %s "$raw" 2>/dev/null || echo 0)
+		if [ "$n" != "$size" ]; then
+			size=$n
+			quiet=0
+		else
+			quiet=$((quiet + 1))
 		fi
-		if [ "$waited" -ge "$limit" ]; then
-			kill -TERM -- "-$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-			echo "kunit_exec_watched: no KTAP header after $limit s: boot hung" >>"$raw"
-			return 124
+		n=$(grep -ac 'Starting KUnit Kernel (' "$raw")
+		if [ "$n" != "$boots" ]; then
+			boots=$n
+			began=$SECONDS
 		fi
-		sleep 2
-		waited=$((waited + 2))
+		[ "$quiet" -ge 5 ] || [ $((SECONDS - began)) -ge "$limit" ] || continue
+		why=
+		if [ "$boots" -eq 0 ]; then
+			[ "$quiet" -ge "$list" ] && why="the boot listing the cases printed nothing for $quiet s"
+		else
+			# The boot in progress, from its announcement on.
+			seg=$(awk '/Starting KUnit Kernel \(/ { s = "" } { s = s $0 "\n" }
+				END { printf "%s", s }' "$raw")
+			grep -aq 'KTAP version' <<<"$seg" && continue
+			last=$(tail -c 300 "$raw" | tr -d '\r' | grep -a . | tail -n 1)
+			if [ "$quiet" -ge "$silent" ]; then
+				why="a boot printed nothing for $quiet s before KUnit started"
+			elif [[ $last == *"Running RCU-tasks wait API self tests"* ]]; then
+				why="a boot printed nothing for $quiet s before KUnit started (6.1 RCU-tasks self-test stall)"
+			elif [ $((SECONDS - began)) -ge "$limit" ]; then
+				why="a boot printed no KTAP header in $limit s"
+			fi
+		fi
+		[ -n "$why" ] || continue
+		# The boot judged is still the one running: no next one began
+		# while the log was read.
+		[ "$(grep -ac 'Starting KUnit Kernel (' "$raw")" = "$boots" ] || continue
+		if [ "$ended" = "$boots" ]; then
+			log "${KUNIT_WATCH_NAME:-kunit}: $why after it was ended; ending kunit.py"
+			procs=("$pid")
+			p=0
+			while [ "$p" -lt ${#procs[@]} ]; do
+				mapfile -t -O ${#procs[@]} procs < <(pgrep -P "${procs[$p]}")
+				p=$((p + 1))
+			done
+			kill -KILL "${procs[@]}" 2>/dev/null
+			break
+		fi
+		log "${KUNIT_WATCH_NAME:-kunit}: $why; ending it"
+		pkill -TERM -P "$pid" 2>/dev/null
+		ended=$boots
+		[ "$boots" -ne 0 ] || listing_ended=1
+		quiet=0
+		began=$SECONDS
 	done
 	wait "$pid"
-	local rc=$?
-	if ! grep -aq 'KTAP version' "$raw"; then
+	rc=$?
+	if [ "$boots" -eq 0 ]; then
+		# --list_tests prints names, no KTAP: only a listing boot that
+		# had to be ended failed.
+		[ "$listing_ended" -eq 0 ] || rc=124
+		return $rc
+	fi
+	seg=$(awk '/Starting KUnit Kernel \(/ { s = "" } { s = s $0 "\n" }
+		END { printf "%s", s }' "$raw")
+	if ! grep -aq 'KTAP version' <<<"$seg"; then
 		echo "kunit_exec_watched: the boot ended without a KTAP header" >>"$raw"
 		return 124
 	fi

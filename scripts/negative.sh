@@ -24,75 +24,21 @@ mkdir -p "$logs"
 
 kunit_args "$arch" negative
 # A misuse boot takes seconds; one that hung in early boot (x86_64 under
-# TCG) is ended after NEG_SILENT_S seconds of silence (kunit_watched) and
-# booted again below; this timeout is the last resort.
+# TCG) is ended by kunit_exec_watched (lib.sh) and booted again below;
+# this timeout is the last resort.
 args=("${KUNIT_ARGS[@]}" --timeout=120)
 qemu=("${KUNIT_RUN[@]}")
 [ "$arch" = um ] || log "negative-$arch: accelerator $(qemu_accel)"
 glob='dma_fence_token_neg*.*'
+export KUNIT_WATCH_NAME=negative-$arch
 
 start=$SECONDS
 
-# kunit_watched <console log> <kunit.py exec args...>: kunit.py exec, its
-# console (unbuffered) in the log.  A case's boot that has printed no KTAP
-# header and nothing at all for NEG_SILENT_S seconds (default 20; a misuse
-# boot reaches KUnit in a few seconds, under load too, and prints all
-# along) hung in early boot: its QEMU is ended, kunit.py goes on with its next
-# boot, and the boot is done again below like any boot that ended before
-# KUnit started.  On x86_64 under TCG a 6.1 guest now and then stalls for
-# good in RCU's early-boot self tests ("Running RCU-tasks wait API self
-# tests"; one boot in twenty with both kernels' lanes running, up to one
-# in seven with four guests on two CPUs, with one or two vCPUs alike),
-# which kunit.py would only end at its timeout; a boot silent after that
-# line is ended after 5 s.  The cause is in 6.1's kernel/rcu/tasks.h:
-# the self test's synchronize_rcu_tasks() that finds no grace-period
-# kthread yet runs a grace period itself and takes tasks_gp_mutex, which
-# a kthread that started meanwhile holds while it sleeps waiting for
-# callbacks, and no callback comes; 6.12 drops the mutex while waiting.
-kunit_watched() {
-	local out=$1 pid size=-1 quiet=0 limit=${NEG_SILENT_S:-20} now seg last
-	shift
-	PYTHONUNBUFFERED=1 python3 "$OVERLAY/tools/testing/kunit/kunit.py" exec "$@" \
-		>"$out" 2>&1 &
-	pid=$!
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 1
-		[ "$arch" = x86_64 ] || continue
-		now=$(stat -c %s "$out" 2>/dev/null || echo 0)
-		if [ "$now" != "$size" ]; then
-			size=$now
-			quiet=0
-			continue
-		fi
-		quiet=$((quiet + 1))
-		# The stall below is known by its last line: 5 s of silence
-		# there is enough (a boot passes that point in well under one).
-		if [ "$quiet" -lt "$limit" ]; then
-			[ "$quiet" -ge 5 ] || continue
-			last=$(tail -c 300 "$out" | tr -d '\r' | grep -a . | tail -n 1)
-			[[ $last == *"Running RCU-tasks wait API self tests"* ]] || continue
-		fi
-		# The last case boot, from kunit.py's "Starting KUnit Kernel" on.
-		# Before the first, kunit.py boots to list the cases and reads
-		# that console itself, printing nothing: such a boot is ended
-		# only after NEG_LIST_S seconds (default 25; it takes 3 to 9).
-		if seg=$(awk '/Starting KUnit Kernel \(/ { s = ""; on = 1 }
-			on { s = s $0 "\n" } END { if (!on) exit 1; printf "%s", s }' "$out"); then
-			grep -aq 'KTAP version' <<<"$seg" && continue
-		else
-			[ "$quiet" -ge "${NEG_LIST_S:-25}" ] || continue
-		fi
-		log "negative-$arch: a boot printed nothing for $quiet s before KUnit started; ending it"
-		pkill -TERM -P "$pid" -f qemu-system 2>/dev/null
-		quiet=0
-	done
-	wait "$pid"
-}
 # The cases the misuse kernel has, from a boot that lists them (kunit.py
 # --list_tests); a boot that hung before KUnit started (an x86_64 guest
 # under TCG, rarely) lists them again, once.
 list_cases() {
-	kunit_watched "$logs/list.log" "${args[@]}" "${qemu[@]}" --list_tests "$glob"
+	kunit_exec_watched "$logs/list.log" "${args[@]}" "${qemu[@]}" --list_tests "$glob"
 	grep -aoE '^dma_fence_token_neg[a-z0-9_]*\.[a-z0-9_]+$' "$logs/list.log"
 }
 mapfile -t listed < <(list_cases)
@@ -131,11 +77,11 @@ fi
 # listing boot hung runs once more.
 run_shard() {
 	local out=$logs/shard-$1.log
-	kunit_watched "$out" "${args[@]}" "${qemu[@]}" --run_isolated=test --raw_output=all "$2"
+	kunit_exec_watched "$out" "${args[@]}" "${qemu[@]}" --run_isolated=test --raw_output=all "$2"
 	grep -aq 'Starting KUnit Kernel (1/' "$out" && return 0
 	log "negative-$arch: the boot listing shard $1 hung; booting it again"
 	mv "$out" "${out%.log}.hung"
-	kunit_watched "$out" "${args[@]}" "${qemu[@]}" --run_isolated=test --raw_output=all "$2"
+	kunit_exec_watched "$out" "${args[@]}" "${qemu[@]}" --run_isolated=test --raw_output=all "$2"
 }
 pids=()
 for i in "${!globs[@]}"; do
@@ -165,7 +111,7 @@ for boot in "$logs"/boot-*.log; do
 	[ -n "$t" ] || continue
 	log "negative-$arch: $t: the boot ended before KUnit started; booting it again"
 	mv "$boot" "${boot%.log}.hung"
-	kunit_watched "$boot" "${args[@]}" "${qemu[@]}" --raw_output=all "$t"
+	kunit_exec_watched "$boot" "${args[@]}" "${qemu[@]}" --raw_output=all "$t"
 done
 tests=()
 boots=()
