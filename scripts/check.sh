@@ -36,11 +36,26 @@ summary=$DFT_BUILD_ROOT/logs/check.summary
 : >"$summary"
 start=$SECONDS
 
+# children_cpu: CHILD_CPU, the user and system time in whole seconds of
+# every process this shell has waited for (/proc: cutime and cstime, in
+# clock ticks; the command name in field 2 holds no space here).  No
+# command substitution: a subshell has waited for nothing.
+clk_tck=$(getconf CLK_TCK)
+children_cpu() {
+	local st
+	read -r -a st <"/proc/$BASHPID/stat"
+	CHILD_CPU=$(((st[15] + st[16]) / clk_tck))
+}
+
 # run_stage <kernel> <name> <command...>: one stage, its verdict lines
 # into the kernel's summary.
+# The summary gives its time and the CPU time of everything it ran (QEMU
+# and the guests in it included), in seconds.
 run_stage() {
-	local k=$1 name=$2 out rc t0=$SECONDS
+	local k=$1 name=$2 out rc t0=$SECONDS c0 c1
 	shift 2
+	children_cpu
+	c0=$CHILD_CPU
 	mkdir -p "$DFT_BUILD_ROOT/$k/logs"
 	out=$DFT_BUILD_ROOT/$k/logs/stage-$name.out
 	log "== $k $name: ${*#"$PROJ"/}"
@@ -51,8 +66,11 @@ run_stage() {
 	elif [ "$rc" -ne 0 ] && ! grep -qE '^stage: .* failed=[1-9]' "$out"; then
 		echo "stage: $name-exit passed=0 failed=1" | tee -a "$out"
 	fi
+	children_cpu
+	c1=$CHILD_CPU
 	grep '^stage: ' "$out" | sed -e "s/^stage: /stage: $k /" \
-		-e "s/\$/ ($name: $((SECONDS - t0)) s)/" >>"$DFT_BUILD_ROOT/$k/logs/check.summary"
+		-e "s/\$/ ($name: $((SECONDS - t0)) s, CPU $((c1 - c0)) s)/" \
+		>>"$DFT_BUILD_ROOT/$k/logs/check.summary"
 }
 
 # run_lane <kernel>: every stage on one kernel, in order.
