@@ -28,8 +28,8 @@ out=$BUILD/logs/simgpu$QV_SUFFIX/harness.out
 console=$BUILD/logs/simgpu$QV_SUFFIX/console.log
 jobs=${SIMGPU_JOBS:-1500}
 rounds=${SIMGPU_ROUNDS:-100}
-# The long workload: about a minute of simulated GPU time under TCG.
-long_jobs=${SIMGPU_LONG_JOBS:-8000}
+# The long workload: about half a minute (ten watchdog periods) under TCG.
+long_jobs=${SIMGPU_LONG_JOBS:-3500}
 long_min=${SIMGPU_LONG_MIN_S:-20}
 fuzz_s=${SIMGPU_FUZZ_S:-15}
 
