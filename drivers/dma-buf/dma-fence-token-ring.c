@@ -43,8 +43,9 @@
  *   dma_fence_token_ring_complete() may run in hard interrupt context; a late
  *   or duplicate completion is a no-op.
  * - The timeout is a delayed work item on the ring's signalling queue
- *   (WQ_MEM_RECLAIM), armed when the ring becomes busy and pushed forward by
- *   progress; completion paths only ever cancel it without waiting.  Its
+ *   (WQ_MEM_RECLAIM), armed when the ring becomes busy, pushed forward by
+ *   progress and left armed when the ring empties (it then does nothing):
+ *   completion paths never touch it, a close cancels it without waiting.  Its
  *   handler is a fence signalling path: it calls the driver's
  *   &dma_fence_token_ring_ops.timedout callback and then closes the ring: the
  *   hung fence gets -ETIMEDOUT, every other pending fence -ECANCELED, in
@@ -557,8 +558,16 @@ int __dma_fence_token_ring_push(struct dma_fence_token *tok,
 				       ring->name);
 	if (!ring->count++) {
 		WRITE_ONCE(ring->progress_at, jiffies);
-		queue_delayed_work(ring->wq->wq, &ring->timeout_work,
-				   ring->timeout);
+		/*
+		 * Armed once and left armed when the ring empties: the
+		 * handler does nothing on an empty ring and pushes itself to
+		 * progress_at + timeout on a busy one.  Adding and deleting
+		 * the timer on every idle-to-busy change cost each job of a
+		 * one-deep queue a timer-base lock twice.
+		 */
+		if (!delayed_work_pending(&ring->timeout_work))
+			queue_delayed_work(ring->wq->wq, &ring->timeout_work,
+					   ring->timeout);
 	}
 	q = ring->wq;
 	ring->last_seqno = fence->seqno;
@@ -721,11 +730,9 @@ unsigned int dma_fence_token_ring_complete(struct dma_fence_token_ring *ring,
 					    head->seqno == seqno ? error : 0, now);
 		}
 		more = b.n == DFT_RING_BATCH;
-		if (b.n) {
+		/* An armed timeout stays: see dma_fence_token_ring_push(). */
+		if (b.n)
 			WRITE_ONCE(ring->progress_at, jiffies);
-			if (!ring->count)
-				cancel_delayed_work(&ring->timeout_work);
-		}
 		spin_unlock_irqrestore(&ring->lock, flags);
 		total += b.n;
 		dft_ring_batch_release(&b);

@@ -757,6 +757,61 @@ static void ring_timedout_resets(struct kunit *test)
 	ring_expect_clean(test);
 }
 
+/*
+ * Scenario: the timeout stays armed when the ring empties (no timer add
+ * and delete per job).  A job pushed on the idle ring while that timeout
+ * is still armed gets its whole timeout from its own push: the handler
+ * that runs early pushes itself forward, and the hang is reported once,
+ * -ETIMEDOUT.  Were the early handler to time it out, that would come
+ * at 0.4 of a timeout after the push; the bound is 0.7 (a loaded guest's
+ * jiffies may lag its clock by a tick or more when the push is stamped).
+ * A guest that slept past the armed timeout before the push did not test
+ * it: that round is done again.
+ */
+static void ring_timeout_after_idle(struct kunit *test)
+{
+	struct ring_test *t = test->priv;
+	unsigned long timeout = msecs_to_jiffies(100);
+	struct mock_job *job[2 * 5] = {};
+	unsigned int i, n = 0;
+	bool armed = false;
+	s64 waited_ns;
+	ktime_t pushed;
+
+	KUNIT_ASSERT_EQ(test, mock_ring_init(&t->mr, "idle", 8, timeout), 0);
+	while (!armed && n < ARRAY_SIZE(job)) {
+		job[n] = ring_submit(test, &t->mr, MOCK_OK);
+		KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring,
+								    job[n]->base.seqno, 0), 1);
+		ring_expect(test, job[n++], 1);
+		/* Past half of the timeout armed by that push. */
+		msleep(jiffies_to_msecs(timeout) * 3 / 5);
+		armed = delayed_work_pending(&t->mr.ring.timeout_work);
+		pushed = ktime_get();
+		job[n++] = ring_submit(test, &t->mr, armed ? MOCK_HANG : MOCK_OK);
+		if (armed)
+			break;
+		KUNIT_EXPECT_EQ(test, dma_fence_token_ring_complete(&t->mr.ring,
+								    job[n - 1]->base.seqno, 0), 1);
+		ring_expect(test, job[n - 1], 1);
+		/* Let the timeout that push armed run on the idle ring. */
+		msleep(jiffies_to_msecs(2 * timeout));
+	}
+	KUNIT_ASSERT_TRUE_MSG(test, armed, "the timeout was never still armed after %u rounds",
+			      n / 2);
+	ring_expect(test, job[n - 1], -ETIMEDOUT);
+	waited_ns = ktime_to_ns(ktime_sub(job[n - 1]->base.timestamp, pushed));
+	KUNIT_EXPECT_GE_MSG(test, waited_ns, (s64)jiffies_to_nsecs(timeout) * 7 / 10,
+			    "the hang was reported %lld ns after its push", waited_ns);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mr.timedout), 1);
+	KUNIT_EXPECT_EQ(test, t->mr.ring.timeouts, 1);
+
+	mock_ring_fini(&t->mr);
+	for (i = 0; i < n; i++)
+		mock_job_put(job[i]);
+	ring_expect_clean(test);
+}
+
 /* Release hook of ring_fini_reopen: a reopen during fini's close. */
 static int ring_fini_reopened = 1;
 
@@ -931,6 +986,7 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_opportunistic_head),
 	KUNIT_CASE(ring_seqno_wrap),
 	KUNIT_CASE(ring_timedout_resets),
+	KUNIT_CASE(ring_timeout_after_idle),
 	KUNIT_CASE(ring_teardown_edges),
 	{}
 };
