@@ -750,10 +750,19 @@ static int dft_job_push_check(struct dma_fence_token_jobq *q,
 static void dft_jobq_push_end(struct dma_fence_token_jobq *q)
 {
 	unsigned long flags;
+	bool wake;
 
+	/*
+	 * Only teardown waits, and it marks the queue dead under the lock
+	 * before it tests the count: a push that saw no mark was counted
+	 * out before that test.
+	 */
 	spin_lock_irqsave(&q->lock, flags);
 	q->pushing--;
+	wake = !q->pushing && q->dead;
 	spin_unlock_irqrestore(&q->lock, flags);
+	if (!wake)
+		return;
 	/*
 	 * Order the count before wake_up_var()'s lockless test for waiters,
 	 * which pairs with wait_var_event()'s queueing then testing.  Hashes
