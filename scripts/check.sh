@@ -13,8 +13,9 @@
 # line of a lane's output starts with its kernel, "[6.1] "): most stages
 # wait on guest timers more than they compute, so two lanes keep both
 # cores busy.  Kernel builds still run one at a time (KBUILD_LOCK), and a
-# lane's stages run in order.  CHECK_LANES=1 runs the kernels one after
-# the other.
+# lane's stages run in order; with no stage named, the second lane starts
+# with its x86_64 stage (staggered below).  CHECK_LANES=1 runs the kernels
+# one after the other, every stage in the first order.
 #
 # Usage: scripts/check.sh [stage...]   (default: all stages)
 
@@ -22,8 +23,13 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 all=(kunit-um kunit-x86_64 gates debian qemu qemu-obs simgpu bench)
+# Every second lane's order when all stages run: its x86_64 misuse boots,
+# which keep a CPU busy, come while the first lane's UML suites and
+# simgpu workload wait on timers, not beside the first lane's own boots.
+staggered=(kunit-x86_64 kunit-um simgpu gates debian qemu qemu-obs bench)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all[@]}")
+[ $# -eq 0 ] || staggered=("${stages[@]}")
 kernels=()
 for k in $KERNELS; do
 	v=$(pinned_kernel "$k") || { echo "check: 0 passed, 1 failed"; exit 1; }
@@ -73,13 +79,14 @@ run_stage() {
 		>>"$DFT_BUILD_ROOT/$k/logs/check.summary"
 }
 
-# run_lane <kernel>: every stage on one kernel, in order.
+# run_lane <kernel> <stage...>: the stages on one kernel, in that order.
 run_lane() {
 	local k=$1 s t0=$SECONDS
+	shift
 	mkdir -p "$DFT_BUILD_ROOT/$k/logs"
 	: >"$DFT_BUILD_ROOT/$k/logs/check.summary"
 	rm -f "$DFT_BUILD_ROOT/$k/logs/check.lane-done"
-	for s in "${stages[@]}"; do
+	for s in "$@"; do
 		case $s in
 		kunit-um)	run_stage "$k" "$s" "$PROJ/scripts/kunit.sh" um positive negative ;;
 		kunit-x86_64)	run_stage "$k" "$s" "$PROJ/scripts/kunit.sh" x86_64 positive negative ;;
@@ -149,16 +156,19 @@ if [ "$lanes" -gt 1 ] && [ ${#kernels[@]} -gt 1 ]; then
 	# An interrupt ends each lane and everything under it, the guests and
 	# builds too, wherever they are in the process tree.
 	trap 'stop_lanes; exit 130' INT TERM
-	for k in "${kernels[@]}"; do
+	for i in "${!kernels[@]}"; do
+		k=${kernels[$i]}
+		order=("${stages[@]}")
+		[ $((i % 2)) -eq 0 ] || order=("${staggered[@]}")
 		# A lane's lines carry its kernel ("[6.12] "); sed -u keeps them whole.
-		(run_lane "$k" 2>&1 | sed -u "s/^/[${k%.*}] /") &
+		(run_lane "$k" "${order[@]}" 2>&1 | sed -u "s/^/[${k%.*}] /") &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
 	trap - INT TERM
 else
 	for k in "${kernels[@]}"; do
-		run_lane "$k"
+		run_lane "$k" "${stages[@]}"
 	done
 fi
 # A lane that did not reach its end (killed, or the shell failed) fails.
