@@ -318,6 +318,14 @@ kunit_args() {
 	fi
 }
 
+# rcu_tasks_stalled <console log>: its last line is 6.1's early-boot
+# RCU-tasks self test, where a 6.1.192 debug guest can hang for good (see
+# kunit_exec_watched); the callers judge the silence.
+rcu_tasks_stalled() {
+	[[ $(tail -c 300 "$1" | tr -d '\r' | grep -a . | tail -n 1) == \
+		*"Running RCU-tasks wait API self tests"* ]]
+}
+
 # kunit_exec_watched <raw log> <kunit.py exec args>...: run kunit.py exec
 # with its output (unbuffered) in <raw log>, watching each boot.  Guests
 # now and then hang or panic before KUnit starts (x86_64 under TCG), which
@@ -347,7 +355,7 @@ kunit_args() {
 # without a KTAP header (hung, or died in early boot) or a boot had to be
 # ended before any was announced.
 kunit_exec_watched() {
-	local raw=$1 pid size=-1 quiet=0 boots=0 n began=$SECONDS seg last why rc
+	local raw=$1 pid size=-1 quiet=0 boots=0 n began=$SECONDS seg why rc
 	local ended=-1 listing_ended=0 p procs=()
 	local silent=${KUNIT_SILENT_S:-20} list=${KUNIT_LIST_S:-25} limit=${KUNIT_BOOT_S:-240}
 	shift
@@ -377,10 +385,9 @@ kunit_exec_watched() {
 			seg=$(awk '/Starting KUnit Kernel \(/ { s = "" } { s = s $0 "\n" }
 				END { printf "%s", s }' "$raw")
 			grep -aq 'KTAP version' <<<"$seg" && continue
-			last=$(tail -c 300 "$raw" | tr -d '\r' | grep -a . | tail -n 1)
 			if [ "$quiet" -ge "$silent" ]; then
 				why="a boot printed nothing for $quiet s before KUnit started"
-			elif [[ $last == *"Running RCU-tasks wait API self tests"* ]]; then
+			elif rcu_tasks_stalled "$raw"; then
 				why="a boot printed nothing for $quiet s before KUnit started (6.1 RCU-tasks self-test stall)"
 			elif [ $((SECONDS - began)) -ge "$limit" ]; then
 				why="a boot printed no KTAP header in $limit s"

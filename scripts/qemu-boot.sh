@@ -268,8 +268,7 @@ while :; do
 			size=$now
 			quiet_at=$SECONDS
 		elif [ $((SECONDS - quiet_at)) -ge 5 ] && [ "$tries" -gt 1 ] &&
-		     [[ $(tail -c 300 "$log" | tr -d '\r' | grep -a . | tail -n 1) == \
-			*"Running RCU-tasks wait API self tests"* ]]; then
+		     rcu_tasks_stalled "$log"; then
 			say "silent for 5 s in 6.1's RCU-tasks self test"
 			early_hang=1
 			kill "$qpid" 2>/dev/null || true
