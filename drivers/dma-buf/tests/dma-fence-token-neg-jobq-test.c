@@ -53,14 +53,19 @@ struct dft_nj {
  * @base: the job; first, so that dma_fence_free() frees the job
  * @cb: counts the signal of the job's fence
  * @signalled: times @cb ran
+ * @order: when @cb last ran, in the order of every job's signal
  * @lock: fence lock of a job that the driver wrongly initialised itself
  */
 struct dft_nj_job {
 	struct dma_fence_token_job base;
 	struct dma_fence_cb cb;
 	atomic_t signalled;
+	int order;
 	spinlock_t lock;	/* see above */
 };
+
+/* Signals of jobs so far, in the order they came. */
+static atomic_t dft_nj_signals = ATOMIC_INIT(0);
 
 static const char *dft_nj_driver_name(struct dma_fence *f)
 {
@@ -114,7 +119,8 @@ static const struct dma_fence_token_jobq_ops dft_nj_ops = {
  * A queue and its signalling queue, allocated apart from the test so that
  * a case may leave them behind.
  */
-static struct dft_nj *dft_nj_create(struct kunit *test, enum dft_nj_misuse misuse)
+static struct dft_nj *dft_nj_create_limit(struct kunit *test, enum dft_nj_misuse misuse,
+					  unsigned int credit_limit)
 {
 	struct dft_nj *n = kzalloc(sizeof(*n), GFP_KERNEL);
 	struct dma_fence_token_jobq_args args = {
@@ -122,6 +128,7 @@ static struct dft_nj *dft_nj_create(struct kunit *test, enum dft_nj_misuse misus
 		.ops = &dft_nj_ops,
 		.fence_ops = &dft_nj_fence_ops,
 		.capacity = 4,
+		.credit_limit = credit_limit,
 		.timeout = 10 * HZ,
 	};
 
@@ -134,6 +141,11 @@ static struct dft_nj *dft_nj_create(struct kunit *test, enum dft_nj_misuse misus
 	return n;
 }
 
+static struct dft_nj *dft_nj_create(struct kunit *test, enum dft_nj_misuse misuse)
+{
+	return dft_nj_create_limit(test, misuse, 0);
+}
+
 static void dft_nj_destroy(struct dft_nj *n)
 {
 	dma_fence_token_jobq_fini(&n->q);
@@ -143,7 +155,10 @@ static void dft_nj_destroy(struct dft_nj *n)
 
 static void dft_nj_cb(struct dma_fence *f, struct dma_fence_cb *cb)
 {
-	atomic_inc(&container_of(cb, struct dft_nj_job, cb)->signalled);
+	struct dft_nj_job *job = container_of(cb, struct dft_nj_job, cb);
+
+	job->order = atomic_inc_return(&dft_nj_signals);
+	atomic_inc(&job->signalled);
 }
 
 static struct dft_nj_job *dft_nj_prepare(struct kunit *test, struct dft_nj *n,
@@ -393,12 +408,79 @@ static void dft_neg_jobq_freed_queued(struct kunit *test)
 	dft_nj_expect_alive(test);
 }
 
+/*
+ * Misuse: the signalling queue is torn down before its job queue, with a
+ * job at every stage: one on the ring (it holds the only credit), one
+ * waiting for that credit, one waiting for an in-fence.  The ring reports
+ * that its queue went first and closes for good; the waiting jobs are
+ * cancelled by the signalling queue's teardown, their in-fence callback
+ * removed.  Every fence ends signalled once with -ECANCELED, in seqno
+ * order (their callbacks' order), and a later job is refused at prepare.  Then the in-fence
+ * signals and the job queue is torn down: neither touches the jobs.
+ */
+static void dft_neg_jobq_queue_first(struct kunit *test)
+{
+	struct dft_nj_job *on_ring, *credit, *waiting, *late;
+	struct mock_fence *dep;
+	struct dft_nj *n;
+	size_t cbs;
+
+	n = dft_nj_create_limit(test, DFT_NJ_NONE, 1);
+	dep = mock_fence_alloc(dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_NOT_NULL(test, dep);
+	on_ring = dft_nj_prepare(test, n, NULL);
+	dft_nj_push(n, on_ring);
+	credit = dft_nj_prepare(test, n, NULL);
+	dft_nj_push(n, credit);
+	waiting = dft_nj_prepare(test, n, &dep->base);
+	dft_nj_push(n, waiting);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 1);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(dma_fence_token_jobq_ring(&n->q)), 1);
+
+	dma_fence_token_wq_fini(&n->wq);
+	dft_nj_expect(test, on_ring, -ECANCELED);
+	dft_nj_expect(test, credit, -ECANCELED);
+	dft_nj_expect(test, waiting, -ECANCELED);
+	KUNIT_EXPECT_LT(test, on_ring->order, credit->order);
+	KUNIT_EXPECT_LT(test, credit->order, waiting->order);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 1);
+	/*
+	 * The job's callback is gone: the in-fence holds only the test's
+	 * reference and the mock's own counting callback.
+	 */
+	KUNIT_EXPECT_EQ(test, kref_read(&dep->base.refcount), 1);
+	spin_lock_irq(dep->base.lock);
+	cbs = list_count_nodes(&dep->base.cb_list);
+	spin_unlock_irq(dep->base.lock);
+	KUNIT_EXPECT_EQ(test, cbs, 1);
+
+	late = kzalloc(sizeof(*late), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, late);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_job_prepare(&late->base, &n->q, 1, 0), -ESHUTDOWN);
+	kfree(late);
+
+	dma_fence_signal(&dep->base);
+	dma_fence_token_jobq_fini(&n->q);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&on_ring->signalled), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&credit->signalled), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&waiting->signalled), 1);
+	dma_fence_put(&on_ring->base.fence);
+	dma_fence_put(&credit->base.fence);
+	dma_fence_put(&waiting->base.fence);
+	mock_fence_put(dep);
+	kfree(n);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+	dft_nj_expect_alive(test);
+}
+
 static struct kunit_case dft_neg_jobq_cases[] = {
 	KUNIT_CASE(dft_neg_jobq_run_gfp_kernel),
 	KUNIT_CASE(dft_neg_jobq_run_fence_wait),
 	KUNIT_CASE(dft_neg_jobq_run_no_discharge),
 	KUNIT_CASE(dft_neg_jobq_push_unarmed),
 	KUNIT_CASE(dft_neg_jobq_freed_queued),
+	KUNIT_CASE(dft_neg_jobq_queue_first),
 	{}
 };
 
