@@ -323,6 +323,46 @@ void dma_fence_token_wq_item_init(struct dma_fence_token_wq_item *work,
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_wq_item_init);
 
+/*
+ * Queue or hold @work for @fence, unless @q is going or @work is busy.  A
+ * held item is added under @q's lock, which the caller holds for it.
+ */
+static int dft_queue_item(struct dma_fence_token_wq *q,
+			  struct dma_fence_token_wq_item *work,
+			  struct dma_fence *fence, bool held)
+{
+	struct workqueue_struct *wq = READ_ONCE(q->wq);
+
+	if (READ_ONCE(q->dead) || !wq)
+		return -ESHUTDOWN;
+	if (WARN_ON_ONCE(test_and_set_bit(0, &work->busy))) {
+		/*
+		 * Transferred and its callback not started: queued, or held
+		 * on this queue or another.  The bit, set by one transfer
+		 * only, also keeps two racing transfers apart.
+		 */
+		return -EBUSY;
+	}
+	work->queue = q;
+	work->fence = dma_fence_get(fence);
+	work->held = held;
+	work->cancelled = false;
+	/*
+	 * A held item waits for its dependencies, which are not this queue's
+	 * progress: it is overdue only when no tracked fence anywhere was
+	 * signalled for the limit.
+	 */
+	dma_fence_token_debug_move(fence, DFT_OB_QUEUED, q->name,
+				   held ? dma_fence_token_debug_any_progress() :
+					   &q->progress_at);
+	trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_WORKQUEUE, q->name);
+	if (held)
+		list_add_tail(&work->link, &q->held);
+	else
+		queue_work(wq, &work->base);
+	return 0;
+}
+
 static int dft_queue_work(struct dma_fence_token *tok,
 			  struct dma_fence_token_wq *q,
 			  struct dma_fence_token_wq_item *work,
@@ -331,9 +371,8 @@ static int dft_queue_work(struct dma_fence_token *tok,
 	__releases(tok)
 {
 	struct dma_fence *fence = dma_fence_token_fence(tok);
-	struct workqueue_struct *wq;
-	unsigned long flags = 0;
-	int ret = 0;
+	unsigned long flags;
+	int ret;
 
 	if (!fence)
 		return __dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
@@ -347,40 +386,13 @@ static int dft_queue_work(struct dma_fence_token *tok,
 	 * to collect the held items.
 	 */
 	rcu_read_lock();
-	if (held)
+	if (held) {
 		spin_lock_irqsave(&q->lock, flags);
-	wq = READ_ONCE(q->wq);
-	if (READ_ONCE(q->dead) || !wq) {
-		ret = -ESHUTDOWN;
-	} else if (WARN_ON_ONCE(test_and_set_bit(0, &work->busy))) {
-		/*
-		 * Transferred and its callback not started: queued, or held
-		 * on this queue or another.  The bit, set by one transfer
-		 * only, also keeps two racing transfers apart.
-		 */
-		ret = -EBUSY;
-	} else {
-		work->queue = q;
-		work->fence = dma_fence_get(fence);
-		work->held = held;
-		work->cancelled = false;
-		/*
-		 * A held item waits for its dependencies, which are not this
-		 * queue's progress: it is overdue only when no tracked fence
-		 * anywhere was signalled for the limit.
-		 */
-		dma_fence_token_debug_move(fence, DFT_OB_QUEUED, q->name,
-					   held ? dma_fence_token_debug_any_progress() :
-						   &q->progress_at);
-		trace_dma_fence_token_transfer(fence, DMA_FENCE_TOKEN_PATH_WORKQUEUE,
-					       q->name);
-		if (held)
-			list_add_tail(&work->link, &q->held);
-		else
-			queue_work(wq, &work->base);
-	}
-	if (held)
+		ret = dft_queue_item(q, work, fence, true);
 		spin_unlock_irqrestore(&q->lock, flags);
+	} else {
+		ret = dft_queue_item(q, work, fence, false);
+	}
 	rcu_read_unlock();
 
 	if (ret)
