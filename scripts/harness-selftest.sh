@@ -128,7 +128,7 @@ fake_qemu() {
 		for a in "\$@"; do
 			case \$a in
 			-enable-kvm) args+=(-accel tcg) ;;
-			host) args+=(max) ;;
+			host) args+=(qemu64,-cx16) ;;
 			*) args+=("\$a") ;;
 			esac
 		done

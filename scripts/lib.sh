@@ -243,8 +243,25 @@ qemu_accel() {
 is_kvm() { [ "$(qemu_accel)" = KVM ]; }
 
 # qemu_accel_args: QEMU's accelerator arguments, one per line.
+#
+# Under TCG the vCPU has no CMPXCHG16B (qemu64 without cx16).  QEMU 7.2's
+# TCG computes that instruction's flags in a helper that reads the lazily
+# kept condition-code state, which the translator has not stored first
+# (no gen_update_cc_op() before gen_helper_cmpxchg16b(); QEMU 8.0 rewrote
+# the instruction inline).  The zero flag comes out right, the other bits
+# are garbage, and an interrupt taken in the next few instructions pushes
+# them as RFLAGS for its iret to load (as would a pushf): TF, NT, AC or
+# DF set in kernel code.  With SLUB's per-CPU CMPXCHG16B fast path under the job queue
+# benchmark's 20 us hrtimers, two of nine guests died of it in one hour,
+# each a double fault in __kmalloc right after the instruction with
+# RFLAGS holding the low half of a slab pointer.  Without cx16 the kernel
+# patches the fast path to its interrupt-disabling emulation.
 qemu_accel_args() {
-	if is_kvm; then printf '%s\n' -enable-kvm -cpu host; fi
+	if is_kvm; then
+		printf '%s\n' -enable-kvm -cpu host
+	else
+		printf '%s\n' -cpu qemu64,-cx16
+	fi
 }
 
 # Kernel arguments for a QEMU guest's clock.  Under TCG the guest kernel
