@@ -108,7 +108,7 @@ options dma_fence_token_jobq_bench full=1${jobq_jobs:+ jobs=$jobq_jobs}")
 	: >"$logs/$label.lines"
 	[ ! -f "$logs/$label.console" ] ||
 		tr -d '\r' <"$logs/$label.console" |
-		grep -oE '(jobq-)?bench(-detail|-count|-lat|-verdict)?: .*' >"$logs/$label.lines"
+		grep -oE '(jobq-)?bench(-detail|-count|-lat|-verdict|-hw)?: .*' >"$logs/$label.lines"
 	if [ "$rc" -ne 0 ]; then
 		tail -n 20 "$logs/$label.out" >&2
 		bad "$label run (log: ${logs#"$PROJ"/}/$label.out)"
@@ -147,6 +147,10 @@ check_jobq() {
 			for mode in idle spin; do
 				grep -qE "^jobq-bench-lat: $c $mode ours_run_p50=" "$logs/$1.lines" || line=
 			done
+			# Interrupt and delay cases account the hardware's time.
+			[[ $c == *-imm ]] ||
+				grep -qE "^jobq-bench-hw: $c ours_ns=[0-9]+ ours_hw_ns=[0-9]+ ours_sw_ns=[0-9]+ drm_ns=[0-9]+ drm_hw_ns=[0-9]+ drm_sw_ns=[0-9]+$" \
+					"$logs/$1.lines" || line=
 		else
 			line=
 		fi
@@ -169,7 +173,7 @@ jobq_field() {
 # jobq_table <label> <title>: the job queue against drm_sched, with the
 # verdicts (judged on the production kernel only).
 jobq_table() {
-	local label=$1 c ours drm ratio v p w m f
+	local label=$1 c ours drm ratio v p w m f os ds r
 	echo "bench: ---- job queue against drm_sched: $2 ----"
 	printf '  %-18s %11s %11s %8s %7s  %s\n' case ours_jobs_s drm_jobs_s ratio target verdict
 	for c in "${jobq_cases[@]}"; do
@@ -214,6 +218,30 @@ jobq_table() {
 		for f in drm_run_job drm_free_job drm_csw drm_allocs; do
 			printf ' %7s' "$(jobq_field "$label" -count "$c" "$f")"
 		done
+		echo
+	done
+	echo "  per job, ns, accounting runs (interrupt and delay cases): in all, with"
+	echo "  a job on the mock hardware (hw), with none (sw: in a chain, the software"
+	echo "  between one completion and the next kick); sw_x: drm_sw / ours_sw:"
+	printf '  %-18s %8s %8s %8s   %8s %8s %8s %8s\n' case ours ours_hw ours_sw drm drm_hw drm_sw sw_x
+	for c in "${jobq_cases[@]}"; do
+		grep -qE "^jobq-bench-hw: $c " "$logs/$label.lines" || continue
+		printf '  %-18s' "$c"
+		for f in ours_ns ours_hw_ns ours_sw_ns; do
+			printf ' %8s' "$(jobq_field "$label" -hw "$c" "$f")"
+		done
+		printf '  '
+		for f in drm_ns drm_hw_ns drm_sw_ns; do
+			printf ' %8s' "$(jobq_field "$label" -hw "$c" "$f")"
+		done
+		os=$(jobq_field "$label" -hw "$c" ours_sw_ns)
+		ds=$(jobq_field "$label" -hw "$c" drm_sw_ns)
+		if [ "${os:-0}" -gt 0 ] && [ -n "$ds" ]; then
+			r=$((ds * 100 / os))
+			printf ' %5d.%02d' $((r / 100)) $((r % 100))
+		else
+			printf ' %8s' -
+		fi
 		echo
 	done
 	[ "$label" = prod ] || return 0

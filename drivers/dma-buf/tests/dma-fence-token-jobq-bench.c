@@ -52,6 +52,14 @@
  * drm_sched: the scheduler's finished fence, signalled from the hardware
  * fence's callback).  p50 and p99 in ns.
  *
+ * Accounting runs (irq and delay modes): JB_ACCOUNT_RUNS more runs per
+ * side, throughput-shaped, in which the mock hardware reads the clock
+ * when the side's first job goes on any of its engines and when its last
+ * comes off (at the interrupt, before the completions).  Per job: the
+ * run's time, the time with a job on the hardware, and the rest, which
+ * in a chain (one job on the hardware at a time) is the software between
+ * one completion and the next kick.
+ *
  * Counters per job, over the timed runs: ours direct, deferred and irq
  * runs (the queue's stats: deferred is a worker hop, irq a job run in the
  * interrupt that released it, see irq_run), drm_sched's run_job and
@@ -69,6 +77,8 @@
  *	jobq-bench: <case> ours_jobs_s=<n> drm_jobs_s=<n> ratio=<ours/drm>
  *	jobq-bench-count: <case> ours_direct=... drm_run_job=... (per job)
  *	jobq-bench-lat: <case> idle|spin ours_run_p50=<ns> ...
+ *	jobq-bench-hw: <case> ours_ns=<ns> ours_hw_ns=<ns> ours_sw_ns=<ns>
+ *		drm_ns=... (per job; irq and delay modes)
  *	jobq-bench-verdict: <case> jobs_s=met|missed p99=met|missed worker=...
  *
  * Targets: ours at least 2x drm_sched's jobs/s; ours' p99 submit to run
@@ -142,6 +152,8 @@ MODULE_PARM_DESC(delay_us, "Delay mode: each job completes this many us after it
 #define JB_JOBS_MAX	65536
 #define JB_RUNS_FULL	11
 #define JB_RUNS_SHORT	1
+/* Accounting runs per side and case (irq and delay modes), full mode. */
+#define JB_ACCOUNT_RUNS	3
 /* Jobs submitted and not signalled, at most; our rings have as many slots. */
 #define JB_WINDOW	256
 #define JB_LAT_WINDOW	8
@@ -273,6 +285,12 @@ struct jb_engine {
  * @free_calls: drm_sched's free_job calls
  * @free_wait: woken by every free_job call
  * @allocs: allocations counted by the submitter
+ * @hw_lock: protects @on_hw, @hw_since and @hw_ns; taken under an
+ *	engine's lock or in its interrupt
+ * @on_hw: accounting runs: jobs kicked to the side's engines and not yet
+ *	completed by them
+ * @hw_since: when @on_hw last became non-zero
+ * @hw_ns: accounting runs: time during which @on_hw was non-zero
  */
 struct jb_side {
 	struct jb_ctx *ctx;
@@ -286,6 +304,10 @@ struct jb_side {
 	atomic_t free_calls;
 	wait_queue_head_t free_wait;
 	unsigned long allocs;
+	spinlock_t hw_lock;	/* see above */
+	unsigned int on_hw;
+	u64 hw_since;
+	u64 hw_ns;
 };
 
 /**
@@ -337,6 +359,8 @@ struct jb_lat {
  * @spinners: a spinning kthread per CPU, or %NULL entries
  * @stamp: a latency run: the jobs' records take their timestamps (a
  *	throughput run reads no clock per job, on either side)
+ * @account: an accounting run: the mock hardware times how long it holds
+ *	a job (&jb_side.hw_ns)
  */
 struct jb_ctx {
 	struct kunit *test;
@@ -349,6 +373,7 @@ struct jb_ctx {
 	struct jb_side side[2];
 	struct task_struct **spinners;
 	bool stamp;
+	bool account;
 };
 
 /* A record's timestamp: only latency runs take them. */
@@ -402,6 +427,25 @@ struct jb_drm_job {
 /* Mock hardware ----------------------------------------------------------- */
 
 /*
+ * Accounting runs: @delta jobs went on (> 0) or came off (< 0) the side's
+ * hardware.  The side's busy time is the union of its engines' intervals
+ * with a job on them; the clock is read under the lock, so that the
+ * intervals' ends are in the order of the transitions.
+ */
+static void jb_hw_account(struct jb_side *side, int delta)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&side->hw_lock, flags);
+	if (delta > 0 && !side->on_hw)
+		side->hw_since = ktime_get_ns();
+	side->on_hw += delta;
+	if (delta < 0 && !side->on_hw)
+		side->hw_ns += ktime_get_ns() - side->hw_since;
+	spin_unlock_irqrestore(&side->hw_lock, flags);
+}
+
+/*
  * Irq mode: the job is on the hardware; the next interrupt completes it.
  * Delay mode: the first interrupt at or after its due time does.
  */
@@ -417,6 +461,8 @@ static void jb_hw_kick(struct jb_engine *eng, struct jb_hw_item *item)
 	}
 	spin_lock_irqsave(&eng->lock, flags);
 	list_add_tail(&item->link, &eng->pending);
+	if (eng->side->ctx->account)
+		jb_hw_account(eng->side, 1);
 	if (!eng->armed) {
 		eng->armed = true;
 		hrtimer_start(&eng->timer, ns_to_ktime(rel), HRTIMER_MODE_REL);
@@ -481,6 +527,15 @@ static enum hrtimer_restart jb_hw_irq(struct hrtimer *timer)
 	if (ret == HRTIMER_NORESTART)
 		eng->armed = false;
 	spin_unlock_irqrestore(&eng->lock, flags);
+	/* Off the hardware before their completion kicks the next ones. */
+	if (eng->side->ctx->account) {
+		int n = 0;
+
+		list_for_each_entry(item, &done, link)
+			n++;
+		if (n)
+			jb_hw_account(eng->side, -n);
+	}
 	if (eng->side->drm)
 		jb_drm_complete(&done, now);
 	else
@@ -789,6 +844,8 @@ static u64 jb_run(struct jb_ctx *ctx, struct jb_side *side,
 	atomic_set(&ctx->remaining, n);
 	reinit_completion(&ctx->all_done);
 	side->allocs = 0;
+	side->on_hw = 0;
+	side->hw_ns = 0;
 	atomic_set(&side->run_calls, 0);
 	atomic_set(&side->free_calls, 0);
 	if (!side->drm)
@@ -823,6 +880,19 @@ static u64 jb_run(struct jb_ctx *ctx, struct jb_side *side,
 		KUNIT_ASSERT_TRUE(test, wait_event_timeout(side->free_wait,
 							   atomic_read(&side->free_calls) >= n,
 							   JB_WAIT));
+	if (ctx->account) {
+		unsigned int on_hw;
+		u64 hw_ns;
+
+		spin_lock_irq(&side->hw_lock);
+		on_hw = side->on_hw;
+		hw_ns = side->hw_ns;
+		spin_unlock_irq(&side->hw_lock);
+		KUNIT_EXPECT_EQ_MSG(test, on_hw, 0,
+				    "%s: %s: jobs signalled while on the mock hardware",
+				    ctx->c->name, side->drm ? "drm_sched" : "ours");
+		KUNIT_EXPECT_LE(test, hw_ns, t1 - t0);
+	}
 
 	if (cnt) {
 		cnt->csw += jb_context_switches() - csw;
@@ -1014,6 +1084,7 @@ static void jb_side_init(struct jb_ctx *ctx, struct jb_side *side, bool drm)
 	side->drm = drm;
 	side->nq = ctx->c->deps + 1;
 	init_waitqueue_head(&side->free_wait);
+	spin_lock_init(&side->hw_lock);
 	side->eng = kcalloc(side->nq, sizeof(*side->eng), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, side->eng);
 	if (!drm) {
@@ -1119,6 +1190,40 @@ static void jb_print_lat(struct kunit *test, const struct jb_case *c,
 		   lat[1].done_p50, lat[1].done_p99);
 }
 
+/*
+ * Where a job's time goes, per job over the accounting runs: in all,
+ * with a job of the side on the mock hardware, and with none (the
+ * software between one completion and the next kick).
+ */
+static void jb_account(struct jb_ctx *ctx)
+{
+	struct kunit *test = ctx->test;
+	unsigned int r, s, runs = full ? JB_ACCOUNT_RUNS : 1;
+	u64 wall[2] = {}, hw[2] = {}, n[2] = {}, ns;
+
+	ctx->account = true;
+	for (r = 0; r < runs; r++) {
+		for (s = 0; s < 2; s++) {
+			ns = jb_run(ctx, &ctx->side[s], JB_WINDOW, NULL);
+			KUNIT_EXPECT_GT(test, ns, 0);
+			wall[s] += ns;
+			hw[s] += ctx->side[s].hw_ns;
+			n[s] += ctx->n;
+		}
+	}
+	ctx->account = false;
+	for (s = 0; s < 2; s++) {
+		/* Hundreds of interrupts of 20 us or more (not in short mode). */
+		if (full)
+			KUNIT_EXPECT_GT(test, hw[s], 0);
+		wall[s] = div64_u64(wall[s], n[s]);
+		hw[s] = min(div64_u64(hw[s], n[s]), wall[s]);
+	}
+	kunit_info(test, "jobq-bench-hw: %s ours_ns=%llu ours_hw_ns=%llu ours_sw_ns=%llu drm_ns=%llu drm_hw_ns=%llu drm_sw_ns=%llu\n",
+		   ctx->c->name, wall[0], hw[0], wall[0] - hw[0],
+		   wall[1], hw[1], wall[1] - hw[1]);
+}
+
 /* Ours' p99 submit to run at most half drm_sched's. */
 static bool jb_p99_met(const struct jb_lat *lat)
 {
@@ -1170,6 +1275,8 @@ static void jb_case_run(struct kunit *test)
 
 	jb_latency(ctx, false, idle);
 	jb_latency(ctx, true, spin);
+	if (c->irq)
+		jb_account(ctx);
 
 	kunit_info(test, "jobq-bench: %s ours_jobs_s=%llu drm_jobs_s=%llu ratio=%s\n",
 		   c->name, ours, drm, jb_fmt(&num, ratio));
