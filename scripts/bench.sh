@@ -28,6 +28,11 @@
 # KERNELS (default both), one after the other, each with its own tables
 # and verdicts: drm_sched differs between them.  KVER=6.12 measures one.
 #
+# JOBQ_BENCH_OPTS adds module parameters to the job queue benchmark's
+# full runs, for experiments (irq_us=5, delay_us=10, irq_run=0, ...).  The
+# tables print the parameters the module used, and the job queue's
+# verdicts of such a run are printed but not counted.
+#
 # Usage: scripts/bench.sh [--short]
 
 set -uo pipefail
@@ -95,7 +100,7 @@ run_bench() {
 	# minutes there).
 	[ "$isfull" = 0 ] ||
 		conf=(--modprobe-conf "options dma_fence_token_bench full=1
-options dma_fence_token_jobq_bench full=1${jobq_jobs:+ jobs=$jobq_jobs}")
+options dma_fence_token_jobq_bench full=1${jobq_jobs:+ jobs=$jobq_jobs}${JOBQ_BENCH_OPTS:+ $JOBQ_BENCH_OPTS}")
 	log "bench: $label: building and booting ${bdir#"$PROJ"/} (first run builds the kernel)"
 	"$PROJ/scripts/qemu-boot.sh" --tree "$OVERLAY" --build "$bdir" \
 		--modules "$mods" --name "bench-$label" \
@@ -108,7 +113,7 @@ options dma_fence_token_jobq_bench full=1${jobq_jobs:+ jobs=$jobq_jobs}")
 	: >"$logs/$label.lines"
 	[ ! -f "$logs/$label.console" ] ||
 		tr -d '\r' <"$logs/$label.console" |
-		grep -oE '(jobq-)?bench(-detail|-count|-lat|-verdict|-hw)?: .*' >"$logs/$label.lines"
+		grep -oE '(jobq-)?bench(-detail|-count|-lat|-verdict|-hw|-config)?: .*' >"$logs/$label.lines"
 	if [ "$rc" -ne 0 ]; then
 		tail -n 20 "$logs/$label.out" >&2
 		bad "$label run (log: ${logs#"$PROJ"/}/$label.out)"
@@ -175,6 +180,13 @@ jobq_field() {
 jobq_table() {
 	local label=$1 c ours drm ratio v p w m f os ds r
 	echo "bench: ---- job queue against drm_sched: $2 ----"
+	echo "  module parameters: $(sed -n 's/^jobq-bench-config: //p' "$logs/$label.lines" | tail -n 1)"
+	# An experiment's verdicts are not the method's: not counted.
+	local verdicts=$logs/verdicts
+	if [ -n "${JOBQ_BENCH_OPTS:-}" ]; then
+		verdicts=/dev/null
+		echo "  JOBQ_BENCH_OPTS=\"$JOBQ_BENCH_OPTS\": verdicts printed, not counted"
+	fi
 	printf '  %-18s %11s %11s %8s %7s  %s\n' case ours_jobs_s drm_jobs_s ratio target verdict
 	for c in "${jobq_cases[@]}"; do
 		ours=$(jobq_field "$label" '' "$c" ours_jobs_s)
@@ -187,7 +199,7 @@ jobq_table() {
 		v=''
 		if [ "$label" = prod ]; then
 			v=$(sed -nE "s/^jobq-bench-verdict: $c jobs_s=([a-z]+) .*/\1/p" "$logs/$label.lines" | tail -n 1)
-			echo "$label jobq $c jobs/s $v" >>"$logs/verdicts"
+			echo "$label jobq $c jobs/s $v" >>"$verdicts"
 		fi
 		printf '  %-18s %11s %11s %8s %7s  %s\n' "$c" "$ours" "$drm" "$ratio" '>=2.0' "$v"
 	done
@@ -248,8 +260,8 @@ jobq_table() {
 	for c in "${jobq_cases[@]}"; do
 		p=$(sed -nE "s/^jobq-bench-verdict: $c .* p99=([a-z]+) .*/\1/p" "$logs/$label.lines" | tail -n 1)
 		w=$(sed -nE "s/^jobq-bench-verdict: $c .* worker=([a-z/]+)$/\1/p" "$logs/$label.lines" | tail -n 1)
-		[ -z "$p" ] || echo "$label jobq $c p99 $p" >>"$logs/verdicts"
-		[ -z "$w" ] || [ "$w" = n/a ] || echo "$label jobq $c worker $w" >>"$logs/verdicts"
+		[ -z "$p" ] || echo "$label jobq $c p99 $p" >>"$verdicts"
+		[ -z "$w" ] || [ "$w" = n/a ] || echo "$label jobq $c worker $w" >>"$verdicts"
 	done
 	echo "  verdicts: ours p99 submit-to-run <= 0.5x drm_sched's (idle and spin);"
 	echo "  0 worker runs per job where no in-fence or credit holds a job:"
