@@ -94,7 +94,7 @@ run_bench() {
 	shift 4
 	local conf=()
 	[ "$jobq" = 0 ] || mods+=" dma-fence-token-jobq-bench"
-	# The job queue benchmark runs 2048 jobs per run on the production
+	# The job queue benchmark runs 10,000 jobs per run on the production
 	# kernel and 256 on the lockdep kernel, where its figures are for the
 	# record only (lockdep + debugobjects under TCG: 256 take about five
 	# minutes there).

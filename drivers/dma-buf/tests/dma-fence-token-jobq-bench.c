@@ -36,7 +36,7 @@
  * modes; delay mode for nodep and pingpong with both credit limits and
  * fanin4 unlimited.
  *
- * A run submits 2048 jobs (the module parameter jobs) from the case's
+ * A run submits 10,000 jobs (the module parameter jobs) from the case's
  * thread, at most JB_WINDOW of them unsignalled (the submitter waits for
  * job i-JB_WINDOW before it submits job i; our rings have JB_WINDOW
  * slots), and ends when every job's fence is signalled; jobs/s is the
@@ -53,8 +53,8 @@
  * drm_sched: the scheduler's finished fence, signalled from the hardware
  * fence's callback).  p50 and p99 in ns.
  *
- * Accounting runs (irq and delay modes): JB_ACCOUNT_RUNS more runs per
- * side, throughput-shaped, in which the mock hardware reads the clock
+ * Accounting runs (irq and delay modes): one more run per side,
+ * throughput-shaped, in which the mock hardware reads the clock
  * when the side's first job goes on any of its engines and when its last
  * comes off (at the interrupt, before the completions).  Per job: the
  * run's time, the time with a job on the hardware, and the rest, which
@@ -122,7 +122,7 @@ MODULE_PARM_DESC(full, "Full measurement (11 interleaved runs per side and case)
 static unsigned int jobs;
 module_param(jobs, uint, 0444);
 
-MODULE_PARM_DESC(jobs, "Jobs per run, 16 to 65536 (default: 2048 in full mode, 64 in the short run)");
+MODULE_PARM_DESC(jobs, "Jobs per run, 16 to 65536 (default: 10000 in full mode, 64 in the short run)");
 
 /*
  * Ours on an ordered signalling queue, like drm_sched's submit_wq: a job
@@ -151,26 +151,28 @@ MODULE_PARM_DESC(irq_run, "Ours runs the jobs an interrupt releases in that inte
  */
 static unsigned int irq_us = 20;
 module_param(irq_us, uint, 0444);
-MODULE_PARM_DESC(irq_us, "Irq mode: the interrupt comes this many us after the kick that found the engine idle, 1 to 1000 (default 20)");
+MODULE_PARM_DESC(irq_us, "Irq mode: the interrupt comes this many us after the kick that found the engine idle, 1 to 200 (default 20)");
 
 static unsigned int delay_us = 50;
 module_param(delay_us, uint, 0444);
-MODULE_PARM_DESC(delay_us, "Delay mode: each job completes this many us after its kick, 1 to 1000 (default 50)");
+MODULE_PARM_DESC(delay_us, "Delay mode: each job completes this many us after its kick, 1 to 200 (default 50)");
 
-#define JB_JOBS_FULL	2048
+/* The method's 10^4 to 10^5 jobs per run. */
+#define JB_JOBS_FULL	10000
 #define JB_JOBS_SHORT	64
 #define JB_JOBS_MIN	16
 #define JB_JOBS_MAX	65536
 #define JB_RUNS_FULL	11
 #define JB_RUNS_SHORT	1
-/* Accounting runs per side and case (irq and delay modes), full mode. */
-#define JB_ACCOUNT_RUNS	3
 /* Jobs submitted and not signalled, at most; our rings have as many slots. */
 #define JB_WINDOW	256
 #define JB_LAT_WINDOW	8
 #define JB_MAX_DEPS	16
-/* irq_us and delay_us at most: a chained run of 2048 jobs takes 2 s. */
-#define JB_US_MAX	1000
+/*
+ * irq_us and delay_us at most: a chained run of 10,000 jobs then takes
+ * about 3 s per side, and a case's 30 runs stay inside KUnit's 300 s.
+ */
+#define JB_US_MAX	200
 /* Never reached: every job completes at once or at the next interrupt. */
 #define JB_TIMEOUT	(60 * HZ)
 #define JB_WAIT		(120 * HZ)
@@ -1213,26 +1215,22 @@ static void jb_print_lat(struct kunit *test, const struct jb_case *c,
 static void jb_account(struct jb_ctx *ctx)
 {
 	struct kunit *test = ctx->test;
-	unsigned int r, s, runs = full ? JB_ACCOUNT_RUNS : 1;
-	u64 wall[2] = {}, hw[2] = {}, n[2] = {}, ns;
+	u64 wall[2], hw[2];
+	unsigned int s;
 
 	ctx->account = true;
-	for (r = 0; r < runs; r++) {
-		for (s = 0; s < 2; s++) {
-			ns = jb_run(ctx, &ctx->side[s], JB_WINDOW, NULL);
-			KUNIT_EXPECT_GT(test, ns, 0);
-			wall[s] += ns;
-			hw[s] += ctx->side[s].hw_ns;
-			n[s] += ctx->n;
-		}
+	for (s = 0; s < 2; s++) {
+		wall[s] = jb_run(ctx, &ctx->side[s], JB_WINDOW, NULL);
+		KUNIT_EXPECT_GT(test, wall[s], 0);
+		hw[s] = ctx->side[s].hw_ns;
 	}
 	ctx->account = false;
 	for (s = 0; s < 2; s++) {
 		/* Hundreds of interrupts of irq_us or more (not in short mode). */
 		if (full)
 			KUNIT_EXPECT_GT(test, hw[s], 0);
-		wall[s] = div64_u64(wall[s], n[s]);
-		hw[s] = min(div64_u64(hw[s], n[s]), wall[s]);
+		wall[s] = div_u64(wall[s], ctx->n);
+		hw[s] = min(div_u64(hw[s], ctx->n), wall[s]);
 	}
 	kunit_info(test, "jobq-bench-hw: %s ours_ns=%llu ours_hw_ns=%llu ours_sw_ns=%llu drm_ns=%llu drm_hw_ns=%llu drm_sw_ns=%llu\n",
 		   ctx->c->name, wall[0], hw[0], wall[0] - hw[0],
