@@ -150,8 +150,12 @@ check_jobq() {
 			grep -qE "^jobq-bench-count: $c ours_direct=" "$logs/$1.lines" &&
 			grep -qE "^jobq-bench-verdict: $c jobs_s=" "$logs/$1.lines"; then
 			for mode in idle spin; do
-				grep -qE "^jobq-bench-lat: $c $mode ours_run_p50=" "$logs/$1.lines" || line=
+				grep -qE "^jobq-bench-lat: $c $mode ours_run_p50=[0-9]+ .* drm_done_max=[0-9]+ ours_deferred=[0-9]+$" \
+					"$logs/$1.lines" || line=
 			done
+			# Fence signals were counted (tracepoints are on in both kernels).
+			grep -qE "^jobq-bench-count: $c .* ours_signals=[0-9]+\.[0-9]{3} .* drm_signals=[0-9]+\.[0-9]{3}$" \
+				"$logs/$1.lines" || line=
 			# Interrupt and delay cases account the hardware's time.
 			[[ $c == *-imm ]] ||
 				grep -qE "^jobq-bench-hw: $c ours_ns=[0-9]+ ours_hw_ns=[0-9]+ ours_sw_ns=[0-9]+ drm_ns=[0-9]+ drm_hw_ns=[0-9]+ drm_sw_ns=[0-9]+$" \
@@ -203,31 +207,49 @@ jobq_table() {
 		fi
 		printf '  %-18s %11s %11s %8s %7s  %s\n' "$c" "$ours" "$drm" "$ratio" '>=2.0' "$v"
 	done
-	echo "  latency, ns (submit to run callback; hardware signal to finished fence):"
-	printf '  %-18s %4s %9s %9s %9s %9s %9s %9s %9s %9s\n' case mode \
-		ours_run50 ours_run99 drm_run50 drm_run99 ours_done50 ours_done99 drm_done50 drm_done99
-	for c in "${jobq_cases[@]}"; do
-		for m in idle spin; do
-			grep -qE "^jobq-bench-lat: $c $m " "$logs/$label.lines" || continue
-			printf '  %-18s %4s' "$c" "$m"
-			for f in ours_run_p50 ours_run_p99 drm_run_p50 drm_run_p99 \
-				ours_done_p50 ours_done_p99 drm_done_p50 drm_done_p99; do
-				printf ' %9s' "$(jobq_field "$label" -lat "$c" "$m" "$f")"
+	local k title
+	for k in run push done; do
+		case $k in
+		run) title='submit (before the allocation) to run callback; the p99 target' ;;
+		push) title='push (after arm) to run callback' ;;
+		done) title='hardware signal to finished fence' ;;
+		esac
+		echo "  latency, ns, $title:"
+		printf '  %-18s %4s %9s %9s %9s   %9s %9s %9s' case mode \
+			ours_p50 ours_p99 ours_max drm_p50 drm_p99 drm_max
+		# Ours' jobs of the run that took a worker hop.
+		[ "$k" != run ] || printf ' %6s' hops
+		echo
+		for c in "${jobq_cases[@]}"; do
+			for m in idle spin; do
+				grep -qE "^jobq-bench-lat: $c $m " "$logs/$label.lines" || continue
+				printf '  %-18s %4s' "$c" "$m"
+				for f in ours_${k}_p50 ours_${k}_p99 ours_${k}_max; do
+					printf ' %9s' "$(jobq_field "$label" -lat "$c" "$m" "$f")"
+				done
+				printf '  '
+				for f in drm_${k}_p50 drm_${k}_p99 drm_${k}_max; do
+					printf ' %9s' "$(jobq_field "$label" -lat "$c" "$m" "$f")"
+				done
+				[ "$k" != run ] ||
+					printf ' %6s' "$(jobq_field "$label" -lat "$c" "$m" ours_deferred)"
+				echo
 			done
-			echo
 		done
 	done
-	echo "  per job: ours direct/deferred/irq runs, context switches, allocations;"
-	echo "  drm_sched run_job/free_job calls, context switches, allocations:"
-	printf '  %-18s %7s %7s %7s %7s %7s   %7s %7s %7s %7s\n' case direct defer irq csw alloc run_job free_job csw alloc
+	echo "  per job: ours direct/deferred/irq runs, context switches, allocations,"
+	echo "  fence signals; drm_sched run_job/free_job calls, context switches,"
+	echo "  allocations, fence signals (signals: over the latency runs):"
+	printf '  %-18s %7s %7s %7s %7s %7s %7s   %7s %7s %7s %7s %7s\n' case direct defer irq csw alloc signals \
+		run_job free_job csw alloc signals
 	for c in "${jobq_cases[@]}"; do
 		grep -qE "^jobq-bench-count: $c " "$logs/$label.lines" || continue
 		printf '  %-18s' "$c"
-		for f in ours_direct ours_deferred ours_irq ours_csw ours_allocs; do
+		for f in ours_direct ours_deferred ours_irq ours_csw ours_allocs ours_signals; do
 			printf ' %7s' "$(jobq_field "$label" -count "$c" "$f")"
 		done
 		printf '  '
-		for f in drm_run_job drm_free_job drm_csw drm_allocs; do
+		for f in drm_run_job drm_free_job drm_csw drm_allocs drm_signals; do
 			printf ' %7s' "$(jobq_field "$label" -count "$c" "$f")"
 		done
 		echo

@@ -48,10 +48,14 @@
  * Latency runs: the same jobs with at most JB_LAT_WINDOW unsignalled,
  * once per side idle and once with a spinning kthread bound to every
  * CPU.  Per job, into a preallocated array: submit (before the job's
- * allocation) to run callback, and hardware signal to the job's finished
- * fence (ours: the job's fence, which the hardware signals itself;
- * drm_sched: the scheduler's finished fence, signalled from the hardware
- * fence's callback).  p50 and p99 in ns.
+ * allocation) to run callback; push (after arm, so without the
+ * submitter's allocations and preparation) to run callback; and hardware
+ * signal to the job's finished fence (ours: the job's fence, which the
+ * hardware signals itself; drm_sched: the scheduler's finished fence,
+ * signalled from the hardware fence's callback).  p50, p99 and max in
+ * ns, and how many of ours' jobs took a worker hop (one hop's stall holds
+ * up the jobs behind it).  The latency runs also count every fence signal
+ * (the dma_fence_signaled tracepoint), per side.
  *
  * Accounting runs (irq and delay modes): one more run per side,
  * throughput-shaped, in which the mock hardware reads the clock
@@ -67,17 +71,21 @@
  * free_job calls (each a worker execution on 6.12, where the scheduler
  * runs both as work items on its ordered workqueue; on 6.1 its kthread
  * calls them), context switches (the sum of every thread's nvcsw and
- * nivcsw before and after; nr_context_switches() is not exported) and
+ * nivcsw before and after; nr_context_switches() is not exported),
  * allocations: ours the job and, with in-fences, the in-fence array that
  * prepare allocates; drm_sched the job, the scheduler fence that
  * drm_sched_job_init() takes from its kmem_cache and, with more than one
- * in-fence, the xarray node of the job's dependencies.
+ * in-fence, the xarray node of the job's dependencies; and fence signals,
+ * over the latency runs: ours the job's fence, drm_sched the hardware
+ * fence and the scheduler fence's scheduled and finished fences.
  *
  * Lines (one set per case):
  *
  *	jobq-bench: <case> ours_jobs_s=<n> drm_jobs_s=<n> ratio=<ours/drm>
  *	jobq-bench-count: <case> ours_direct=... drm_run_job=... (per job)
- *	jobq-bench-lat: <case> idle|spin ours_run_p50=<ns> ...
+ *	jobq-bench-lat: <case> idle|spin ours_run_p50=<ns> ours_run_p99=
+ *		ours_run_max= drm_run_p50= ... ours_push_p50= ...
+ *		ours_done_p50= ... drm_done_max=<ns> ours_deferred=<jobs>
  *	jobq-bench-hw: <case> ours_ns=<ns> ours_hw_ns=<ns> ours_sw_ns=<ns>
  *		drm_ns=... (per job; irq and delay modes)
  *	jobq-bench-verdict: <case> jobs_s=met|missed p99=met|missed worker=...
@@ -112,6 +120,7 @@
 #include <linux/sort.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
+#include <trace/events/dma_fence.h>
 
 #include "dma-fence-token-compat.h"
 
@@ -228,6 +237,8 @@ struct jb_side;
  * @cb: callback on @fence, records @t_done
  * @ctx: the case
  * @t_submit: before the job's allocation
+ * @t_push: after arm, before the push (ours: dma_fence_token_job_push(),
+ *	drm_sched: drm_sched_entity_push_job())
  * @t_run: start of the run callback
  * @t_hw: when the mock hardware completed the job
  * @t_done: when @fence signalled
@@ -237,6 +248,7 @@ struct jb_slot {
 	struct dma_fence_cb cb;
 	struct jb_ctx *ctx;
 	u64 t_submit;
+	u64 t_push;
 	u64 t_run;
 	u64 t_hw;
 	u64 t_done;
@@ -333,6 +345,9 @@ struct jb_side {
  * @free_job: drm_sched: free_job calls
  * @csw: context switches of every thread
  * @allocs: allocations per job, see the top of the file
+ * @signals: fence signals (every fence, the dma_fence_signaled
+ *	tracepoint) over the latency runs
+ * @signal_jobs: jobs of the latency runs
  */
 struct jb_counts {
 	u64 jobs;
@@ -343,20 +358,44 @@ struct jb_counts {
 	u64 free_job;
 	u64 csw;
 	u64 allocs;
+	u64 signals;
+	u64 signal_jobs;
+};
+
+/* What a latency run records per job, from &jb_slot's timestamps. */
+enum jb_lat_kind {
+	JB_LAT_RUN,	/* submit to run callback */
+	JB_LAT_PUSH,	/* push to run callback */
+	JB_LAT_DONE,	/* hardware signal to finished fence */
+	JB_LAT_KINDS
+};
+
+static const char * const jb_lat_names[JB_LAT_KINDS] = {
+	[JB_LAT_RUN] = "run",
+	[JB_LAT_PUSH] = "push",
+	[JB_LAT_DONE] = "done",
 };
 
 /**
- * struct jb_lat - latency percentiles of one run, in ns
- * @run_p50: submit to run callback, median
- * @run_p99: submit to run callback, 99th percentile
- * @done_p50: hardware signal to finished fence, median
- * @done_p99: hardware signal to finished fence, 99th percentile
+ * struct jb_pct - percentiles of one kind of latency of one run, in ns
+ * @p50: median
+ * @p99: 99th percentile
+ * @max: the largest
+ */
+struct jb_pct {
+	u64 p50;
+	u64 p99;
+	u64 max;
+};
+
+/**
+ * struct jb_lat - latencies of one run
+ * @k: per &enum jb_lat_kind
+ * @deferred: ours: jobs of the run that took a worker hop
  */
 struct jb_lat {
-	u64 run_p50;
-	u64 run_p99;
-	u64 done_p50;
-	u64 done_p99;
+	struct jb_pct k[JB_LAT_KINDS];
+	u64 deferred;
 };
 
 /**
@@ -374,6 +413,8 @@ struct jb_lat {
  *	throughput run reads no clock per job, on either side)
  * @account: an accounting run: the mock hardware times how long it holds
  *	a job (&jb_side.hw_ns)
+ * @signals: fence signals seen by jb_count_signal()
+ * @counting: jb_count_signal() is registered
  */
 struct jb_ctx {
 	struct kunit *test;
@@ -387,6 +428,8 @@ struct jb_ctx {
 	struct task_struct **spinners;
 	bool stamp;
 	bool account;
+	atomic_long_t signals;
+	bool counting;
 };
 
 /* A record's timestamp: only latency runs take them. */
@@ -759,6 +802,7 @@ static int jb_ours_submit(struct jb_ctx *ctx, struct jb_side *side,
 	dma_fence_token_job_arm(&job->base);
 	slot->fence = &job->base.fence;	/* arm's reference, ours */
 	jb_slot_watch(slot);
+	slot->t_push = jb_stamp(ctx);
 	jb_ours_push(job);
 	mutex_unlock(&eng->submit_lock);
 	return 0;
@@ -804,6 +848,7 @@ static int jb_drm_submit(struct jb_ctx *ctx, struct jb_side *side,
 	drm_sched_job_arm(&job->base);
 	slot->fence = dma_fence_get(&job->base.s_fence->finished);
 	jb_slot_watch(slot);
+	slot->t_push = jb_stamp(ctx);
 	drm_sched_entity_push_job(&job->base);
 	mutex_unlock(&eng->submit_lock);
 	return 0;
@@ -959,28 +1004,63 @@ static u64 jb_median(u64 *v, unsigned int n)
 	return v[(n - 1) / 2];
 }
 
-/* p50 and p99 of the last run's records. */
+/* From @from to @to, 0 if the clock did not move forward. */
+static u64 jb_span(u64 from, u64 to)
+{
+	return to > from ? to - from : 0;
+}
+
+/* p50, p99 and max of each kind of latency of the last run's records. */
 static void jb_percentiles(struct jb_ctx *ctx, struct jb_lat *lat)
 {
-	unsigned int i, n = ctx->n;
+	unsigned int i, k, n = ctx->n;
 	u64 *v = ctx->lat;
 
-	for (i = 0; i < n; i++) {
-		struct jb_slot *s = &ctx->slots[i];
+	for (k = 0; k < JB_LAT_KINDS; k++) {
+		for (i = 0; i < n; i++) {
+			const struct jb_slot *s = &ctx->slots[i];
 
-		v[i] = s->t_run > s->t_submit ? s->t_run - s->t_submit : 0;
+			v[i] = k == JB_LAT_RUN ? jb_span(s->t_submit, s->t_run) :
+			       k == JB_LAT_PUSH ? jb_span(s->t_push, s->t_run) :
+			       jb_span(s->t_hw, s->t_done);
+		}
+		sort(v, n, sizeof(*v), jb_cmp_u64, NULL);
+		lat->k[k].p50 = v[(n - 1) / 2];
+		lat->k[k].p99 = v[(n - 1) * 99 / 100];
+		lat->k[k].max = v[n - 1];
 	}
-	sort(v, n, sizeof(*v), jb_cmp_u64, NULL);
-	lat->run_p50 = v[(n - 1) / 2];
-	lat->run_p99 = v[(n - 1) * 99 / 100];
-	for (i = 0; i < n; i++) {
-		struct jb_slot *s = &ctx->slots[i];
+}
 
-		v[i] = s->t_done > s->t_hw ? s->t_done - s->t_hw : 0;
-	}
-	sort(v, n, sizeof(*v), jb_cmp_u64, NULL);
-	lat->done_p50 = v[(n - 1) / 2];
-	lat->done_p99 = v[(n - 1) * 99 / 100];
+/* Probe of the dma_fence_signaled tracepoint: every fence signal. */
+static void jb_count_signal(void *data, struct dma_fence *fence)
+{
+	struct jb_ctx *ctx = data;
+
+	atomic_long_inc(&ctx->signals);
+}
+
+/*
+ * Count every fence signal from now on.  Only the latency runs count:
+ * the probe costs both sides, and drm_sched more (three fences a job).
+ * Without tracepoints nothing is counted, and the lines say so.
+ */
+static void jb_count_start(struct jb_ctx *ctx)
+{
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		return;
+	KUNIT_ASSERT_EQ(ctx->test,
+			register_trace_dma_fence_signaled(jb_count_signal, ctx), 0);
+	ctx->counting = true;
+}
+
+static void jb_count_stop(struct jb_ctx *ctx)
+{
+	if (!ctx->counting)
+		return;
+	unregister_trace_dma_fence_signaled(jb_count_signal, ctx);
+	/* No probe call may still be running on @ctx when it goes. */
+	tracepoint_synchronize_unregister();
+	ctx->counting = false;
 }
 
 static int jb_spinner(void *unused)
@@ -1021,19 +1101,35 @@ static void jb_spinners_stop(struct jb_ctx *ctx)
 	ctx->spinners = NULL;
 }
 
-/* One latency run per side; @lat[0] ours, @lat[1] drm_sched. */
-static void jb_latency(struct jb_ctx *ctx, bool spin, struct jb_lat *lat)
+/*
+ * One latency run per side; @lat[0] ours, @lat[1] drm_sched.  Adds each
+ * side's fence signals to @cnt.
+ */
+static void jb_latency(struct jb_ctx *ctx, bool spin, struct jb_lat *lat,
+		       struct jb_counts *cnt)
 {
 	unsigned int s;
 
 	if (spin)
 		jb_spinners_start(ctx);
+	jb_count_start(ctx);
 	ctx->stamp = true;
 	for (s = 0; s < 2; s++) {
+		struct jb_counts before = {}, after = {};
+
+		if (!ctx->side[s].drm)
+			jb_ours_stats(&ctx->side[s], &before);
+		atomic_long_set(&ctx->signals, 0);
 		KUNIT_EXPECT_GT(ctx->test, jb_run(ctx, &ctx->side[s], JB_LAT_WINDOW, NULL), 0);
+		cnt[s].signals += atomic_long_read(&ctx->signals);
+		cnt[s].signal_jobs += ctx->n;
 		jb_percentiles(ctx, &lat[s]);
+		if (!ctx->side[s].drm)
+			jb_ours_stats(&ctx->side[s], &after);
+		lat[s].deferred = after.deferred - before.deferred;
 	}
 	ctx->stamp = false;
+	jb_count_stop(ctx);
 	if (spin)
 		jb_spinners_stop(ctx);
 }
@@ -1181,30 +1277,57 @@ static u64 jb_per_job(u64 v, u64 jobs)
 	return div64_u64(v * 1000, max_t(u64, jobs, 1));
 }
 
+/* Fence signals per job, "n/a" if none could be counted. */
+static const char *jb_fmt_signals(struct jb_num *num, const struct jb_counts *c)
+{
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		return "n/a";
+	return jb_fmt(num, jb_per_job(c->signals, c->signal_jobs));
+}
+
 static void jb_print_counts(struct kunit *test, const struct jb_case *c,
 			    const struct jb_counts *o, const struct jb_counts *d)
 {
-	struct jb_num n[9];
+	struct jb_num n[11];
 
-	kunit_info(test, "jobq-bench-count: %s ours_direct=%s ours_deferred=%s ours_irq=%s ours_csw=%s ours_allocs=%s drm_run_job=%s drm_free_job=%s drm_csw=%s drm_allocs=%s\n",
+	kunit_info(test, "jobq-bench-count: %s ours_direct=%s ours_deferred=%s ours_irq=%s ours_csw=%s ours_allocs=%s ours_signals=%s drm_run_job=%s drm_free_job=%s drm_csw=%s drm_allocs=%s drm_signals=%s\n",
 		   c->name, jb_fmt(&n[0], jb_per_job(o->direct, o->jobs)),
 		   jb_fmt(&n[1], jb_per_job(o->deferred, o->jobs)),
 		   jb_fmt(&n[8], jb_per_job(o->irq, o->jobs)),
 		   jb_fmt(&n[2], jb_per_job(o->csw, o->jobs)),
 		   jb_fmt(&n[3], jb_per_job(o->allocs, o->jobs)),
+		   jb_fmt_signals(&n[9], o),
 		   jb_fmt(&n[4], jb_per_job(d->run_job, d->jobs)),
 		   jb_fmt(&n[5], jb_per_job(d->free_job, d->jobs)),
 		   jb_fmt(&n[6], jb_per_job(d->csw, d->jobs)),
-		   jb_fmt(&n[7], jb_per_job(d->allocs, d->jobs)));
+		   jb_fmt(&n[7], jb_per_job(d->allocs, d->jobs)),
+		   jb_fmt_signals(&n[10], d));
 }
 
+/*
+ * jobq-bench-lat: <case> <mode> ours_run_p50=... ours_run_p99=...
+ * ours_run_max=... drm_run_p50=... and so on for push and done.
+ */
 static void jb_print_lat(struct kunit *test, const struct jb_case *c,
 			 const char *mode, const struct jb_lat *lat)
 {
-	kunit_info(test, "jobq-bench-lat: %s %s ours_run_p50=%llu ours_run_p99=%llu drm_run_p50=%llu drm_run_p99=%llu ours_done_p50=%llu ours_done_p99=%llu drm_done_p50=%llu drm_done_p99=%llu\n",
-		   c->name, mode, lat[0].run_p50, lat[0].run_p99, lat[1].run_p50,
-		   lat[1].run_p99, lat[0].done_p50, lat[0].done_p99,
-		   lat[1].done_p50, lat[1].done_p99);
+	static const char * const side[2] = { "ours", "drm" };
+	char line[768];
+	unsigned int k, s;
+	int len;
+
+	len = scnprintf(line, sizeof(line), "%s %s", c->name, mode);
+	for (k = 0; k < JB_LAT_KINDS; k++)
+		for (s = 0; s < 2; s++)
+			len += scnprintf(line + len, sizeof(line) - len,
+					 " %s_%s_p50=%llu %s_%s_p99=%llu %s_%s_max=%llu",
+					 side[s], jb_lat_names[k], lat[s].k[k].p50,
+					 side[s], jb_lat_names[k], lat[s].k[k].p99,
+					 side[s], jb_lat_names[k], lat[s].k[k].max);
+	/* A stall of a hop holds up the jobs behind it: a p99 by itself. */
+	scnprintf(line + len, sizeof(line) - len, " ours_deferred=%llu",
+		  lat[0].deferred);
+	kunit_info(test, "jobq-bench-lat: %s\n", line);
 }
 
 /*
@@ -1240,7 +1363,7 @@ static void jb_account(struct jb_ctx *ctx)
 /* Ours' p99 submit to run at most half drm_sched's. */
 static bool jb_p99_met(const struct jb_lat *lat)
 {
-	return lat[0].run_p99 * 2 <= lat[1].run_p99;
+	return lat[0].k[JB_LAT_RUN].p99 * 2 <= lat[1].k[JB_LAT_RUN].p99;
 }
 
 /*
@@ -1286,8 +1409,8 @@ static void jb_case_run(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, cnt[0].irq, 0);
 	KUNIT_EXPECT_EQ(test, cnt[1].run_job, cnt[1].jobs);
 
-	jb_latency(ctx, false, idle);
-	jb_latency(ctx, true, spin);
+	jb_latency(ctx, false, idle, cnt);
+	jb_latency(ctx, true, spin, cnt);
 	if (c->irq)
 		jb_account(ctx);
 
@@ -1324,6 +1447,7 @@ static void jb_test_exit(struct kunit *test)
 
 	if (!ctx)
 		return;
+	jb_count_stop(ctx);
 	jb_spinners_stop(ctx);
 	jb_side_fini(&ctx->side[0]);
 	jb_side_fini(&ctx->side[1]);
