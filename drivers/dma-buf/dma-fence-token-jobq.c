@@ -369,8 +369,9 @@ static void dft_jobq_kick_locked(struct dma_fence_token_jobq *q)
 /* Callback on an in-fence; any context, under that fence's lock. */
 static void dft_job_dep_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
 {
-	struct dma_fence_token_job *job =
-		container_of(cb, struct dma_fence_token_job_dep, cb)->job;
+	struct dma_fence_token_job_dep *dep =
+		container_of(cb, struct dma_fence_token_job_dep, cb);
+	struct dma_fence_token_job *job = dep->job;
 	struct dma_fence_token_jobq *q = job->queue;
 	unsigned long flags;
 
@@ -381,6 +382,14 @@ static void dft_job_dep_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
 	 * (on PREEMPT_RT this callback may be preempted anywhere).
 	 */
 	spin_lock_irqsave(&q->lock, flags);
+	/*
+	 * Nothing to remove any more: a job that fails or is cancelled once
+	 * released must not take this fence's lock, which its releaser (an
+	 * interrupt batch nested in a signal of this fence) may hold.  Set
+	 * under the queue's lock, which whoever reads it false takes before
+	 * the job or its in-fences can go.
+	 */
+	WRITE_ONCE(dep->armed, false);
 	if (atomic_dec_and_test(&job->pending))
 		dft_jobq_kick_locked(q);
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -418,18 +427,27 @@ static void dft_job_put_deps(struct dma_fence_token_job *job)
 
 /*
  * Remove the callbacks on the in-fences.  A callback that is running
- * holds its fence's lock, which the removal takes: once this returns, no
- * callback of the job runs or will run.
+ * holds its fence's lock, which the removal takes; one that has disarmed
+ * itself is done with the job once it drops the queue's lock, which is
+ * taken last: once this returns, no callback of the job runs or will run.
+ * A released job's callbacks have all disarmed themselves, so no fence
+ * lock is taken for it (its releaser may hold one).
  */
 static void dft_job_remove_deps(struct dma_fence_token_job *job)
 {
+	struct dma_fence_token_jobq *q = job->queue;
+	unsigned long flags;
 	unsigned int i;
 
+	if (!job->num_deps)
+		return;
 	for (i = 0; i < job->num_deps; i++) {
-		if (job->deps[i].armed)
+		if (READ_ONCE(job->deps[i].armed))
 			dma_fence_remove_callback(job->deps[i].fence, &job->deps[i].cb);
-		job->deps[i].armed = false;
+		WRITE_ONCE(job->deps[i].armed, false);
 	}
+	spin_lock_irqsave(&q->lock, flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 }
 
 static void dft_jobq_count(struct dma_fence_token_jobq *q, unsigned long *counter)

@@ -152,7 +152,8 @@ struct dma_fence_token_jobq {
  * @cb: callback on @fence, registered by dma_fence_token_job_arm()
  * @fence: the in-fence (a reference)
  * @job: the job
- * @armed: @cb was registered and may still run
+ * @armed: @cb is registered and has not run yet; cleared by the callback
+ *	(under the queue's lock) or by its removal
  */
 struct dma_fence_token_job_dep {
 	struct dma_fence_cb cb;

@@ -762,6 +762,7 @@ static void jq_irq_budget(struct kunit *test)
  * @early: fence signalled with dma_fence_token_signal_opportunistic()
  * @other: job whose ring the callback completes
  * @nested: the callback completes it; else the interrupt, after @early
+ * @error: the error @early is signalled with
  */
 struct jq_nested {
 	struct hrtimer timer;
@@ -769,6 +770,7 @@ struct jq_nested {
 	struct dma_fence *early;
 	struct jq_job *other;
 	bool nested;
+	int error;
 };
 
 /* Under @early's lock, its ring's: another ring may be completed here. */
@@ -783,10 +785,36 @@ static enum hrtimer_restart jq_nested_fn(struct hrtimer *t)
 {
 	struct jq_nested *n = container_of(t, struct jq_nested, timer);
 
-	dma_fence_token_signal_opportunistic(n->early, 0);
+	dma_fence_token_signal_opportunistic(n->early, n->error);
 	if (!n->nested)
 		jq_complete(n->other, 0);
 	return HRTIMER_NORESTART;
+}
+
+/*
+ * In 100 us, signal @early with @error, then complete @other's ring: from
+ * a callback on @early, after those registered before it (the in-fence
+ * callbacks of jobs armed already); on PREEMPT_RT, after the signal.
+ */
+static void jq_nested_start(struct kunit *test, struct jq_nested *n,
+			    struct jq_job *early, struct jq_job *other, int error)
+{
+	n->early = &early->base.fence;
+	n->other = other;
+	n->nested = !IS_ENABLED(CONFIG_PREEMPT_RT);
+	n->error = error;
+	if (n->nested)
+		KUNIT_ASSERT_EQ(test, dma_fence_add_callback(n->early, &n->cb,
+							     jq_nested_cb), 0);
+	hrtimer_init_on_stack(&n->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	n->timer.function = jq_nested_fn;
+	hrtimer_start(&n->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL);
+}
+
+static void jq_nested_stop(struct jq_nested *n)
+{
+	hrtimer_cancel(&n->timer);
+	destroy_hrtimer_on_stack(&n->timer);
 }
 
 /*
@@ -817,18 +845,9 @@ static void jq_irq_under_ring_lock(struct kunit *test)
 	jq_job_push(job);
 	KUNIT_EXPECT_EQ(test, atomic_read(&job->ran), 0);
 
-	n.early = &early->base.fence;
-	n.other = dep;
-	n.nested = !IS_ENABLED(CONFIG_PREEMPT_RT);
-	if (n.nested)
-		KUNIT_ASSERT_EQ(test, dma_fence_add_callback(n.early, &n.cb,
-							     jq_nested_cb), 0);
-	hrtimer_init_on_stack(&n.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	n.timer.function = jq_nested_fn;
-	hrtimer_start(&n.timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL);
+	jq_nested_start(test, &n, early, dep, 0);
 	KUNIT_EXPECT_TRUE(test, jq_wait_ran(job));
-	hrtimer_cancel(&n.timer);
-	destroy_hrtimer_on_stack(&n.timer);
+	jq_nested_stop(&n);
 
 	jq_expect(test, early, 1);
 	jq_expect(test, dep, 1);
@@ -838,6 +857,61 @@ static void jq_irq_under_ring_lock(struct kunit *test)
 	jq_expect(test, job, 1);
 	jq_put(dep);
 	jq_put(early);
+	jq_put(job);
+	jq_expect_clean(test);
+}
+
+/*
+ * Scenario: as above, but the early fence fails (-EIO) and is the job's
+ * in-fence, on a queue that fails jobs whose in-fence failed.  The job
+ * waits for its in-fence and for the one credit, held by a job on the
+ * other ring.  The interrupt signals the in-fence early under its ring's
+ * lock: the job's in-fence callback sees the error, and a later callback
+ * on the same fence completes the other ring, whose credit return
+ * releases the job into the interrupt's batch.  There the job fails
+ * without running, and its failure must not take the in-fence's lock to
+ * remove its callback, which has run (this CPU holds that lock: a
+ * deadlock).  The job ends with -EIO, in the interrupt; on PREEMPT_RT, on
+ * the signalling queue.
+ */
+static void jq_irq_dep_error_under_ring_lock(struct kunit *test)
+{
+	struct jq_mock *a = jq_m(test, 0), *b = jq_m(test, 1);
+	struct dma_fence_token_jobq_stats s;
+	struct jq_job *early, *holder, *job;
+	struct jq_nested n = {};
+	bool rt = IS_ENABLED(CONFIG_PREEMPT_RT);
+
+	jq_mock_init(test, a, "dep-error-irq", 4, 1, 10 * HZ,
+		     JQ_OTHER_CLASS | DMA_FENCE_TOKEN_JOBQ_RUN_IN_IRQ |
+		     DMA_FENCE_TOKEN_JOBQ_DEP_ERRORS);
+	jq_mock_init(test, b, "dep-error-early", 4, 0, 10 * HZ, 0);
+	early = jq_submit(test, b, 1, 0);
+	holder = jq_submit(test, a, 1, 0);
+	job = jq_job_new(test, a, 1, 1);
+	jq_job_dep(test, job, &early->base.fence);
+	jq_job_push(job);
+	KUNIT_EXPECT_EQ(test, atomic_read(&job->ran), 0);
+
+	/* The nested completion comes after the job's in-fence callback. */
+	jq_nested_start(test, &n, early, holder, -EIO);
+	jq_expect(test, job, -EIO);
+	jq_nested_stop(&n);
+
+	jq_expect(test, early, -EIO);
+	jq_expect(test, holder, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&job->ran), 0);
+	jq_expect_runs(test, a, 1, rt ? 1 : 0, rt ? 0 : 1);
+	jq_stats(a, &s);
+	KUNIT_EXPECT_EQ(test, s.dep_failed, 1);
+	/* The queue goes on: its next job runs and completes. */
+	jq_put(job);
+	job = jq_submit(test, a, 1, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&job->ran), 1);
+	KUNIT_EXPECT_EQ(test, jq_complete(job, 0), 1);
+	jq_expect(test, job, 1);
+	jq_put(early);
+	jq_put(holder);
 	jq_put(job);
 	jq_expect_clean(test);
 }
@@ -1709,6 +1783,7 @@ static struct kunit_case jq_cases[] = {
 	KUNIT_CASE_PARAM(jq_irq_credit, jq_irq_flags_gen_params),
 	KUNIT_CASE(jq_irq_budget),
 	KUNIT_CASE(jq_irq_under_ring_lock),
+	KUNIT_CASE(jq_irq_dep_error_under_ring_lock),
 	KUNIT_CASE(jq_irq_teardown_race),
 	KUNIT_CASE_PARAM(jq_fan_in, jq_fan_gen_params),
 	KUNIT_CASE(jq_dep_signalled),
