@@ -81,6 +81,11 @@ struct dft_jobq_batch {
 };
 
 bool __dma_fence_token_jobq_batch_begin(struct dft_jobq_batch *b);
+/* A direct transfer to a job queue's ring: refused (its jobs fail in order). */
+int __dma_fence_token_jobq_refuse_push(struct dma_fence_token_ring *ring,
+				       struct dma_fence_token *tok,
+				       struct dma_fence_token_proof *proof)
+	__releases(tok);
 void __dma_fence_token_jobq_batch_end(struct dft_jobq_batch *b);
 
 /* Hardware rings attach to the queue that runs their timeout. */

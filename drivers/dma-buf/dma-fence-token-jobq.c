@@ -120,14 +120,23 @@
  * without discharging its token (the tracker, which cancels the fence);
  * a push of a job that was not prepared and armed, or with another
  * fence's token, or older than the previous push (a warning; the fence is
- * cancelled); a job whose memory is freed while the queue holds it (the
- * tracker, through the fence's debug object).
+ * cancelled); dma_fence_token_job_to_ring() or
+ * _job_fail() outside the job's run callback, twice, or with another
+ * fence's token (a warning; the token is refused, a job that was armed
+ * and not pushed is discarded); dma_fence_token_ring_push() or
+ * _push_error() to a job queue's ring (a warning; refused: a job in its
+ * run callback ends with -ECANCELED in order, through its own slot); a
+ * job whose memory is freed while the queue holds it (the tracker,
+ * through the fence's debug object).
  */
 
 /* &dma_fence_token_job.state: magic values, so that garbage is no state. */
 #define DFT_JOB_PREPARED	0x4a6f6250u
 #define DFT_JOB_ARMED		0x4a6f6241u
 #define DFT_JOB_PUSHED		0x4a6f6251u
+/* In its run callback, and after it. */
+#define DFT_JOB_RUNNING		0x4a6f6252u
+#define DFT_JOB_RAN		0x4a6f6253u
 
 static struct dma_fence_token_proof dft_job_work(struct dma_fence_token_wq_item *work,
 						 struct dma_fence_token *tok)
@@ -287,6 +296,8 @@ int __dma_fence_token_jobq_init(struct dma_fence_token_jobq *q,
 					  &dft_jobq_ring_ops, ring_key);
 	if (ret)
 		return ret;
+	/* Its fences come from the queue only. */
+	q->ring.jobq = true;
 	spin_lock_init(&q->lock);
 	lockdep_set_class_and_name(&q->lock, key, "dma_fence_token_jobq");
 	INIT_LIST_HEAD(&q->fifo);
@@ -450,6 +461,106 @@ static void dft_job_remove_deps(struct dma_fence_token_job *job)
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
+/*
+ * The queue, or the ring, owes the job's signal: it is queued, or it
+ * reached the ring.  A job whose run callback returned without handing it
+ * to the ring (its slot given back) is owed by nobody.
+ */
+static bool dft_job_owed(const struct dma_fence_token_job *job)
+{
+	return job->state == DFT_JOB_PUSHED ||
+	       ((job->state == DFT_JOB_RUNNING || job->state == DFT_JOB_RAN) &&
+		job->on_ring);
+}
+
+/* Hand @job's fence to the ring to signal with @error in order. */
+static void dft_job_fail_ring(struct dma_fence_token *tok,
+			      struct dma_fence_token_job *job, int error,
+			      struct dma_fence_token_proof *proof)
+	__releases(tok)
+{
+	job->on_ring = true;
+	error = __dma_fence_token_error(error);
+	/* Only -EINVAL or -EDEADLK with a warning: signalled anyway. */
+	(void)__dma_fence_token_ring_push(tok, &job->queue->ring, proof,
+					  error ?: -ECANCELED, NULL);
+}
+
+/*
+ * May @tok hand @job to the ring (@what) now?  Only once, from the job's
+ * run callback, with the token it received: then 0.  Else it is
+ * reported, and the error says what dft_job_hand_over_refuse() does.
+ */
+static int dft_job_hand_over_check(struct dma_fence_token *tok,
+				   struct dma_fence_token_job *job,
+				   const char *what)
+{
+	struct dma_fence *fence = dma_fence_token_fence(tok);
+
+	if (likely(fence == &job->fence && job->state == DFT_JOB_RUNNING &&
+		   !job->on_ring))
+		return 0;
+	if (!fence)	/* not live: the tracker reported it */
+		return -ENOENT;
+	WARN_ONCE(1, "dma_fence_token_jobq %s: %s outside the job's run callback, twice, or with another fence's token\n",
+		  job->queue->name, what);
+	/* The queue, or the ring, owes this signal already. */
+	if (fence == &job->fence && dft_job_owed(job))
+		return -EALREADY;
+	return -EINVAL;
+}
+
+/*
+ * Discharge @tok after dft_job_hand_over_check() returned @why, losing no
+ * fence: a token that is not live gets a %NULL proof; the job's own,
+ * whose signal is owed already, ends without a signal; another fence's,
+ * or the job's when nothing owes its signal, is refused (signalled with
+ * -ECANCELED); a job armed and not pushed is discarded, as push does.
+ */
+static void dft_job_hand_over_refuse(struct dma_fence_token *tok,
+				     struct dma_fence_token_job *job, int why,
+				     struct dma_fence_token_proof *proof)
+	__releases(tok)
+{
+	struct dma_fence *fence = why == -ENOENT ? NULL : dma_fence_token_fence(tok);
+
+	if (why == -EALREADY) {
+		*proof = __dma_fence_token_transfer(tok, DMA_FENCE_TOKEN_PATH_WORKQUEUE);
+		return;
+	}
+	__dma_fence_token_refuse(tok, fence, proof, -EINVAL);
+	if ((!fence || fence == &job->fence) && job->state == DFT_JOB_ARMED)
+		dma_fence_token_job_discard(job);
+}
+
+/*
+ * A direct transfer to the queue's ring (dma_fence_token_ring_push() or
+ * _push_error()), reported by the ring: refused.  A job of the queue in
+ * its run callback fails through its own slot, in order behind the jobs
+ * on the ring, as with dma_fence_token_job_fail(); any other fence is
+ * refused at once.
+ */
+int __dma_fence_token_jobq_refuse_push(struct dma_fence_token_ring *ring,
+				       struct dma_fence_token *tok,
+				       struct dma_fence_token_proof *proof)
+	__releases(tok)
+{
+	struct dma_fence_token_jobq *q =
+		container_of(ring, struct dma_fence_token_jobq, ring);
+	struct dma_fence *fence = dma_fence_token_fence(tok);
+	struct dma_fence_token_job *job;
+
+	/* Only the queue arms fences of its context, on the ring's lock. */
+	if (fence && fence->lock == &ring->lock && fence->context == q->context) {
+		job = to_dma_fence_token_job(fence);
+		if (job->state == DFT_JOB_RUNNING && !job->on_ring) {
+			dft_job_fail_ring(tok, job, -ECANCELED, proof);
+			return -EINVAL;
+		}
+	}
+	return __dma_fence_token_refuse(tok, fence, proof, -EINVAL);
+}
+
 static void dft_jobq_count(struct dma_fence_token_jobq *q, unsigned long *counter)
 {
 	unsigned long flags;
@@ -474,7 +585,7 @@ static struct dma_fence_token_proof dft_job_fail(struct dma_fence_token_job *job
 	dft_job_remove_deps(job);
 	dft_job_put_deps(job);
 	dft_jobq_count(q, cancelled ? &q->stats.cancelled : &q->stats.dep_failed);
-	dma_fence_token_job_fail(tok, job, error, &proof);
+	dft_job_fail_ring(tok, job, error, &proof);
 	return proof;
 }
 
@@ -504,8 +615,10 @@ static struct dma_fence_token_proof dft_job_execute(struct dma_fence_token_job *
 		return dft_job_fail(job, tok, -ECANCELED, true);
 
 	dft_job_put_deps(job);
+	job->state = DFT_JOB_RUNNING;
 	proof = q->ops->run(job, tok);
 	__release(tok);	/* discharged by the callback, checked by the caller */
+	job->state = DFT_JOB_RAN;
 	/* A job the driver did not hand to the ring gives its slot back. */
 	if (!job->on_ring)
 		dma_fence_token_ring_unreserve(&q->ring, 1);
@@ -862,7 +975,7 @@ void dma_fence_token_job_push(struct dma_fence_token *tok,
 		dft_job_put_deps(job);
 		if (ret == -ESHUTDOWN) {
 			/* A push racing teardown (see fini): cancelled. */
-			dma_fence_token_job_fail(tok, job, -ECANCELED, proof);
+			dft_job_fail_ring(tok, job, -ECANCELED, proof);
 			return;
 		}
 		dma_fence_token_ring_unreserve(&q->ring, 1);
@@ -915,20 +1028,28 @@ EXPORT_SYMBOL_GPL(dma_fence_token_job_push);
  * time: the ring's timeout guarantees the signal from here.  Kick the
  * hardware after it returns 0.
  *
- * Context: the job's &dma_fence_token_jobq_ops.run callback.
+ * Context: the job's &dma_fence_token_jobq_ops.run callback, once, with
+ * the token it received.
  * Return: as dma_fence_token_ring_push(): 0, or an error after which the
- * fence has been signalled with -ECANCELED (a closed ring).
+ * fence has been signalled with -ECANCELED (a closed ring); -EINVAL (with
+ * a warning) outside the job's run callback, a second time or with
+ * another fence's token: that token is refused (its fence signalled with
+ * -ECANCELED, a job armed and not pushed discarded), except the job's own
+ * once the queue owes its signal, which ends without a signal.
  */
 int dma_fence_token_job_to_ring(struct dma_fence_token *tok,
 				struct dma_fence_token_job *job,
 				struct dma_fence_token_proof *proof)
 	__releases(tok)
 {
+	int why = dft_job_hand_over_check(tok, job, "dma_fence_token_job_to_ring()");
+
+	if (why) {
+		dft_job_hand_over_refuse(tok, job, why, proof);
+		return -EINVAL;
+	}
 	/* The transfer uses the slot whatever the ring answers. */
 	job->on_ring = true;
-	WARN_ONCE(dma_fence_token_fence(tok) != &job->fence,
-		  "dma_fence_token_jobq %s: job handed to the ring with the token of another fence\n",
-		  job->queue->name);
 	/* A close since the job was armed cancels it. */
 	return __dma_fence_token_ring_push(tok, &job->queue->ring, proof, 0,
 					   &job->ring_closes);
@@ -948,18 +1069,21 @@ EXPORT_SYMBOL_GPL(dma_fence_token_job_to_ring);
  * dma_fence_token_ring_push_error() and signals with @error as soon as
  * they have.
  *
- * Context: the job's &dma_fence_token_jobq_ops.run callback.
+ * Context: the job's &dma_fence_token_jobq_ops.run callback, once, with
+ * the token it received; other uses are reported and refused as for
+ * dma_fence_token_job_to_ring() (a job that was not pushed: discard it).
  */
 void dma_fence_token_job_fail(struct dma_fence_token *tok,
 			      struct dma_fence_token_job *job, int error,
 			      struct dma_fence_token_proof *proof)
 	__releases(tok)
 {
-	job->on_ring = true;
-	error = __dma_fence_token_error(error);
-	/* Only -EINVAL or -EDEADLK with a warning: signalled anyway. */
-	(void)__dma_fence_token_ring_push(tok, &job->queue->ring, proof,
-					  error ?: -ECANCELED, NULL);
+	int why = dft_job_hand_over_check(tok, job, "dma_fence_token_job_fail()");
+
+	if (why)
+		dft_job_hand_over_refuse(tok, job, why, proof);
+	else
+		dft_job_fail_ring(tok, job, error, proof);
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_job_fail);
 

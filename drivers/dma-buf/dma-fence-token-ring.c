@@ -155,6 +155,7 @@ int __dma_fence_token_ring_init(struct dma_fence_token_ring *ring, const char *n
 	ring->name = name;
 	ring->ops = ops;
 	ring->wq = wq;
+	ring->jobq = false;
 	INIT_DELAYED_WORK(&ring->timeout_work, dft_ring_timeout_fn);
 	INIT_LIST_HEAD(&ring->wq_user.link);
 	ring->wq_user.gone = dft_ring_queue_gone;
@@ -596,6 +597,35 @@ unlock:
 	return ret;
 }
 
+/*
+ * A job queue's ring: its jobs reach it through dma_fence_token_job_to_ring()
+ * and _job_fail(), which know the job's ring slot and its close count.
+ */
+static bool dft_ring_of_jobq(struct dma_fence_token_ring *ring)
+{
+	if (likely(!ring->jobq))
+		return false;
+	WARN_ONCE(1, "dma_fence_token_ring %s: direct transfer to a job queue's ring: use dma_fence_token_job_to_ring() or dma_fence_token_job_fail()\n",
+		  ring->name);
+	return true;
+}
+
+/*
+ * Refuse a direct transfer to a job queue's ring, its slot left to the
+ * queue: a job in its run callback fails in order through that slot.
+ */
+static int dft_ring_refuse_jobq(struct dma_fence_token *tok,
+				struct dma_fence_token_ring *ring,
+				struct dma_fence_token_proof *proof)
+	__releases(tok)
+{
+	struct dma_fence *fence = dma_fence_token_fence(tok);
+
+	if (fence && fence->lock == &ring->lock && dft_ring_reentered(ring))
+		return __dma_fence_token_refuse_locked(tok, fence, proof, -EINVAL);
+	return __dma_fence_token_jobq_refuse_push(ring, tok, proof);
+}
+
 /**
  * dma_fence_token_ring_push - transfer a token to a hardware ring
  * @tok: live token; its fence uses dma_fence_token_ring_lock() as its lock
@@ -626,14 +656,20 @@ unlock:
  * is (a close may still be signalling them); -EINVAL (with a warning) if
  * the ring has no timeout, if no slot was reserved, if the fence does not
  * use the ring's lock or if its seqno is not after the ring's last one;
- * -EDEADLK (with a warning) from a callback of one of the ring's fences.
- * After -EINVAL or -EDEADLK the fence has been signalled with -ECANCELED.
+ * -EDEADLK (with a warning) from a callback of one of the ring's fences;
+ * -EINVAL (with a warning) if a job queue owns @ring (its jobs go with
+ * dma_fence_token_job_to_ring()): a job of that queue in its run callback
+ * then ends with -ECANCELED in order, through its own slot, and the
+ * reservations are left as they were.  After -EINVAL or -EDEADLK the
+ * fence has been signalled with -ECANCELED, or will be in order.
  */
 int dma_fence_token_ring_push(struct dma_fence_token *tok,
 			      struct dma_fence_token_ring *ring,
 			      struct dma_fence_token_proof *proof)
 	__releases(tok)
 {
+	if (unlikely(dft_ring_of_jobq(ring)))
+		return dft_ring_refuse_jobq(tok, ring, proof);
 	return __dma_fence_token_ring_push(tok, ring, proof, 0, NULL);
 }
 EXPORT_SYMBOL_GPL(dma_fence_token_ring_push);
@@ -665,6 +701,8 @@ int dma_fence_token_ring_push_error(struct dma_fence_token *tok,
 				    struct dma_fence_token_proof *proof)
 	__releases(tok)
 {
+	if (unlikely(dft_ring_of_jobq(ring)))
+		return dft_ring_refuse_jobq(tok, ring, proof);
 	error = __dma_fence_token_error(error);
 	return __dma_fence_token_ring_push(tok, ring, proof, error ?: -ECANCELED,
 					   NULL);

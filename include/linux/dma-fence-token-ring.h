@@ -70,6 +70,8 @@ struct dma_fence_token_ring_ops {
  *	queue was torn down before the ring (a driver bug, reported)
  * @wq_user: the ring's entry in the queue's users, told of its teardown
  * @timeout_work: the timeout handler, allocated with the ring
+ * @jobq: a job queue owns the ring: its fences come from the queue, and
+ *	dma_fence_token_ring_push() and _push_error() refuse them
  *
  * The timeout is the one guaranteed signalling path of every fence on the
  * ring; completions reported by the hardware are opportunistic.
@@ -98,6 +100,7 @@ struct dma_fence_token_ring {
 	struct dma_fence_token_wq *wq;
 	struct dma_fence_token_wq_user wq_user;
 	struct delayed_work timeout_work;
+	bool jobq;
 };
 
 /**

@@ -30,6 +30,7 @@ enum dft_nj_misuse {
 	DFT_NJ_GFP_KERNEL,
 	DFT_NJ_FENCE_WAIT,
 	DFT_NJ_NO_DISCHARGE,
+	DFT_NJ_RING_PUSH,
 };
 
 /**
@@ -103,6 +104,11 @@ static struct dma_fence_token_proof dft_nj_run(struct dma_fence_token_job *job,
 	case DFT_NJ_NO_DISCHARGE:
 		__release(tok);	/* returning without a discharge is the point */
 		return (struct dma_fence_token_proof){};
+	case DFT_NJ_RING_PUSH:
+		/* The ring's own transfer, as before the driver used a queue. */
+		if (dma_fence_token_ring_push(tok, dma_fence_token_jobq_ring(&n->q), &proof))
+			pr_info("dft-neg-jobq: the ring refused job %llu\n", job->fence.seqno);
+		return proof;
 	default:
 		break;
 	}
@@ -203,20 +209,25 @@ static unsigned int dft_nj_complete(struct dft_nj *n, struct dft_nj_job *job)
 					     job->base.fence.seqno, 0);
 }
 
-/*
- * The kernel is still up after the misuse: a job of a fresh queue runs
- * inside its push and completes.
- */
-static void dft_nj_expect_alive(struct kunit *test)
+/* A new job of @n runs inside its push and completes. */
+static void dft_nj_expect_runs(struct kunit *test, struct dft_nj *n)
 {
-	struct dft_nj *n = dft_nj_create(test, DFT_NJ_NONE);
 	struct dft_nj_job *job = dft_nj_prepare(test, n, NULL);
+	int ran = atomic_read(&n->ran);
 
 	dft_nj_push(n, job);
-	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), ran + 1);
 	KUNIT_EXPECT_EQ(test, dft_nj_complete(n, job), 1);
 	dft_nj_expect(test, job, 1);
 	dma_fence_put(&job->base.fence);
+}
+
+/* The kernel is still up after the misuse: a fresh queue runs a job. */
+static void dft_nj_expect_alive(struct kunit *test)
+{
+	struct dft_nj *n = dft_nj_create(test, DFT_NJ_NONE);
+
+	dft_nj_expect_runs(test, n);
 	dft_nj_destroy(n);
 }
 
@@ -474,6 +485,102 @@ static void dft_neg_jobq_queue_first(struct kunit *test)
 	dft_nj_expect_alive(test);
 }
 
+/*
+ * Misuse: a driver's submit path fails after arm and fails the job with
+ * dma_fence_token_job_fail(), meant for its run callback, instead of
+ * discarding it: the job was never pushed and waits for an in-fence.
+ * The call warns, signals the fence with an error and discards the job:
+ * its in-fence callback is removed and its ring slot comes back, so the
+ * in-fence's later signal touches nothing and the queue goes on.
+ */
+static void dft_neg_jobq_fail_unpushed(struct kunit *test)
+{
+	DMA_FENCE_TOKEN(tok);
+	struct dma_fence_token_proof proof;
+	struct mock_fence *dep;
+	struct dft_nj_job *job;
+	struct dft_nj *n;
+	size_t cbs;
+
+	n = dft_nj_create(test, DFT_NJ_NONE);
+	dep = mock_fence_alloc(dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_NOT_NULL(test, dep);
+	job = dft_nj_prepare(test, n, &dep->base);
+
+	mutex_lock(&n->submit);
+	dma_fence_token_job_arm(&job->base);
+	KUNIT_ASSERT_EQ(test, dma_fence_add_callback(&job->base.fence, &job->cb,
+						     dft_nj_cb), 0);
+	dma_fence_token_begin(&tok, &job->base.fence);
+	dma_fence_token_job_fail(&tok, &job->base, -EIO, &proof);
+	dma_fence_token_proof_end(proof, &job->base.fence);
+	mutex_unlock(&n->submit);
+
+	dft_nj_expect(test, job, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 0);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(dma_fence_token_jobq_ring(&n->q)), 0);
+	/* Only the mock's own counting callback is left on the in-fence. */
+	spin_lock_irq(dep->base.lock);
+	cbs = list_count_nodes(&dep->base.cb_list);
+	spin_unlock_irq(dep->base.lock);
+	KUNIT_EXPECT_EQ(test, cbs, 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&dep->base.refcount), 1);
+	dma_fence_put(&job->base.fence);
+	dma_fence_signal(&dep->base);
+	mock_fence_put(dep);
+
+	/* The slot came back: the queue goes on. */
+	dft_nj_expect_runs(test, n);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 1);
+	dft_nj_destroy(n);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+	dft_nj_expect_alive(test);
+}
+
+/*
+ * Misuse: a run callback hands its job to the queue's ring with
+ * dma_fence_token_ring_push(), as the driver did before it used a job
+ * queue, instead of dma_fence_token_job_to_ring(), while an earlier job
+ * is on the ring.  The ring warns and refuses it: the job ends with
+ * -ECANCELED through its own slot, in order behind the earlier job, and
+ * the next job, prepared before, still has its own slot and reaches the
+ * ring.  Fences of the ring signal in seqno order.
+ */
+static void dft_neg_jobq_ring_push_direct(struct kunit *test)
+{
+	struct dft_nj_job *first, *job, *next;
+	struct dft_nj *n;
+
+	n = dft_nj_create(test, DFT_NJ_NONE);
+	first = dft_nj_prepare(test, n, NULL);
+	job = dft_nj_prepare(test, n, NULL);
+	next = dft_nj_prepare(test, n, NULL);
+	dft_nj_push(n, first);
+
+	n->misuse = DFT_NJ_RING_PUSH;
+	dft_nj_push(n, job);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 2);
+	/* Not ahead of the job on the ring. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&job->signalled), 0);
+
+	n->misuse = DFT_NJ_NONE;
+	dft_nj_push(n, next);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 3);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(dma_fence_token_jobq_ring(&n->q)), 3);
+	KUNIT_EXPECT_GE(test, dft_nj_complete(n, next), 2);
+	dft_nj_expect(test, first, 1);
+	dft_nj_expect(test, job, -ECANCELED);
+	dft_nj_expect(test, next, 1);
+	KUNIT_EXPECT_LT(test, first->order, job->order);
+	KUNIT_EXPECT_LT(test, job->order, next->order);
+	dma_fence_put(&first->base.fence);
+	dma_fence_put(&job->base.fence);
+	dma_fence_put(&next->base.fence);
+	dft_nj_destroy(n);
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+	dft_nj_expect_alive(test);
+}
+
 static struct kunit_case dft_neg_jobq_cases[] = {
 	KUNIT_CASE(dft_neg_jobq_run_gfp_kernel),
 	KUNIT_CASE(dft_neg_jobq_run_fence_wait),
@@ -481,6 +588,8 @@ static struct kunit_case dft_neg_jobq_cases[] = {
 	KUNIT_CASE(dft_neg_jobq_push_unarmed),
 	KUNIT_CASE(dft_neg_jobq_freed_queued),
 	KUNIT_CASE(dft_neg_jobq_queue_first),
+	KUNIT_CASE(dft_neg_jobq_fail_unpushed),
+	KUNIT_CASE(dft_neg_jobq_ring_push_direct),
 	{}
 };
 
