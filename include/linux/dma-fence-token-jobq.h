@@ -265,11 +265,12 @@ static inline struct dma_fence_token_job *to_dma_fence_token_job(struct dma_fenc
 	return container_of(fence, struct dma_fence_token_job, fence);
 }
 
-int dma_fence_token_job_prepare(struct dma_fence_token_job *job,
-				struct dma_fence_token_jobq *q,
-				unsigned int credits, unsigned int max_deps);
-int dma_fence_token_job_add_dep(struct dma_fence_token_job *job,
-				struct dma_fence *fence);
+int __must_check dma_fence_token_job_prepare(struct dma_fence_token_job *job,
+					     struct dma_fence_token_jobq *q,
+					     unsigned int credits,
+					     unsigned int max_deps);
+int __must_check dma_fence_token_job_add_dep(struct dma_fence_token_job *job,
+					     struct dma_fence *fence);
 void dma_fence_token_job_arm(struct dma_fence_token_job *job);
 void dma_fence_token_job_push(struct dma_fence_token *tok,
 			      struct dma_fence_token_job *job,
