@@ -71,7 +71,8 @@
  * free_job calls (each a worker execution on 6.12, where the scheduler
  * runs both as work items on its ordered workqueue; on 6.1 its kthread
  * calls them), context switches (the sum of every thread's nvcsw and
- * nivcsw before and after; nr_context_switches() is not exported),
+ * nivcsw before and after; nr_context_switches() is not exported; a run
+ * during which a thread exited, taking its count along, is left out),
  * allocations: ours the job and, with in-fences, the in-fence array that
  * prepare allocates; drm_sched the job, the scheduler fence that
  * drm_sched_job_init() takes from its kmem_cache and, with more than one
@@ -343,7 +344,8 @@ struct jb_side {
  * @irq: ours: jobs run in the interrupt that released them
  * @run_job: drm_sched: run_job calls
  * @free_job: drm_sched: free_job calls
- * @csw: context switches of every thread
+ * @csw: context switches of every thread, over the runs of @csw_jobs
+ * @csw_jobs: jobs of the runs in which no thread's count went away
  * @allocs: allocations per job, see the top of the file
  * @signals: fence signals (every fence, the dma_fence_signaled
  *	tracepoint) over the latency runs
@@ -357,6 +359,7 @@ struct jb_counts {
 	u64 run_job;
 	u64 free_job;
 	u64 csw;
+	u64 csw_jobs;
 	u64 allocs;
 	u64 signals;
 	u64 signal_jobs;
@@ -957,7 +960,13 @@ static u64 jb_run(struct jb_ctx *ctx, struct jb_side *side,
 	}
 
 	if (cnt) {
-		cnt->csw += jb_context_switches() - csw;
+		s64 d = jb_context_switches() - csw;
+
+		/* A thread that exited took its count out of the sum. */
+		if (d >= 0) {
+			cnt->csw += d;
+			cnt->csw_jobs += n;
+		}
 		cnt->jobs += n;
 		cnt->allocs += side->allocs;
 		if (side->drm) {
@@ -1294,12 +1303,12 @@ static void jb_print_counts(struct kunit *test, const struct jb_case *c,
 		   c->name, jb_fmt(&n[0], jb_per_job(o->direct, o->jobs)),
 		   jb_fmt(&n[1], jb_per_job(o->deferred, o->jobs)),
 		   jb_fmt(&n[8], jb_per_job(o->irq, o->jobs)),
-		   jb_fmt(&n[2], jb_per_job(o->csw, o->jobs)),
+		   o->csw_jobs ? jb_fmt(&n[2], jb_per_job(o->csw, o->csw_jobs)) : "n/a",
 		   jb_fmt(&n[3], jb_per_job(o->allocs, o->jobs)),
 		   jb_fmt_signals(&n[9], o),
 		   jb_fmt(&n[4], jb_per_job(d->run_job, d->jobs)),
 		   jb_fmt(&n[5], jb_per_job(d->free_job, d->jobs)),
-		   jb_fmt(&n[6], jb_per_job(d->csw, d->jobs)),
+		   d->csw_jobs ? jb_fmt(&n[6], jb_per_job(d->csw, d->csw_jobs)) : "n/a",
 		   jb_fmt(&n[7], jb_per_job(d->allocs, d->jobs)),
 		   jb_fmt_signals(&n[10], d));
 }
