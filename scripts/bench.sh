@@ -150,7 +150,7 @@ check_jobq() {
 			grep -qE "^jobq-bench-count: $c ours_direct=" "$logs/$1.lines" &&
 			grep -qE "^jobq-bench-verdict: $c jobs_s=" "$logs/$1.lines"; then
 			for mode in idle spin; do
-				grep -qE "^jobq-bench-lat: $c $mode ours_run_p50=[0-9]+ .* drm_done_max=[0-9]+ ours_deferred=[0-9]+$" \
+				grep -qE "^jobq-bench-lat: $c $mode ours_run_p50=[0-9]+ .* drm_hw_max=[0-9]+ .* drm_done_max=[0-9]+ ours_deferred=[0-9]+$" \
 					"$logs/$1.lines" || line=
 			done
 			# Fence signals were counted (tracepoints are on in both kernels).
@@ -208,10 +208,11 @@ jobq_table() {
 		printf '  %-18s %11s %11s %8s %7s  %s\n' "$c" "$ours" "$drm" "$ratio" '>=2.0' "$v"
 	done
 	local k title
-	for k in run push done; do
+	for k in run push hw done; do
 		case $k in
 		run) title='submit (before the allocation) to run callback; the p99 target' ;;
 		push) title='push (after arm) to run callback' ;;
+		hw) title='run callback to hardware signal (the mock hardware and its interrupt)' ;;
 		done) title='hardware signal to finished fence' ;;
 		esac
 		echo "  latency, ns, $title:"

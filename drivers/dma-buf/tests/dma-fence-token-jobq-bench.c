@@ -49,7 +49,10 @@
  * once per side idle and once with a spinning kthread bound to every
  * CPU.  Per job, into a preallocated array: submit (before the job's
  * allocation) to run callback; push (after arm, so without the
- * submitter's allocations and preparation) to run callback; and hardware
+ * submitter's allocations and preparation) to run callback; run callback
+ * to hardware signal (the mock hardware's own time: the kick, the
+ * interrupt's latency, +delay_us in delay mode; 0 for immediate
+ * completion); and hardware
  * signal to the job's finished fence (ours: the job's fence, which the
  * hardware signals itself; drm_sched: the scheduler's finished fence,
  * signalled from the hardware fence's callback).  p50, p99 and max in
@@ -369,6 +372,7 @@ struct jb_counts {
 enum jb_lat_kind {
 	JB_LAT_RUN,	/* submit to run callback */
 	JB_LAT_PUSH,	/* push to run callback */
+	JB_LAT_HW,	/* run callback to hardware signal: the mock hardware */
 	JB_LAT_DONE,	/* hardware signal to finished fence */
 	JB_LAT_KINDS
 };
@@ -376,6 +380,7 @@ enum jb_lat_kind {
 static const char * const jb_lat_names[JB_LAT_KINDS] = {
 	[JB_LAT_RUN] = "run",
 	[JB_LAT_PUSH] = "push",
+	[JB_LAT_HW] = "hw",
 	[JB_LAT_DONE] = "done",
 };
 
@@ -1031,6 +1036,7 @@ static void jb_percentiles(struct jb_ctx *ctx, struct jb_lat *lat)
 
 			v[i] = k == JB_LAT_RUN ? jb_span(s->t_submit, s->t_run) :
 			       k == JB_LAT_PUSH ? jb_span(s->t_push, s->t_run) :
+			       k == JB_LAT_HW ? jb_span(s->t_run, s->t_hw) :
 			       jb_span(s->t_hw, s->t_done);
 		}
 		sort(v, n, sizeof(*v), jb_cmp_u64, NULL);
@@ -1321,7 +1327,7 @@ static void jb_print_lat(struct kunit *test, const struct jb_case *c,
 			 const char *mode, const struct jb_lat *lat)
 {
 	static const char * const side[2] = { "ours", "drm" };
-	char line[768];
+	char line[1024];
 	unsigned int k, s;
 	int len;
 
