@@ -143,7 +143,9 @@
  *   it; then, indented by a tab, where the token was begun and the stack
  *   that handed the obligation over, from the driver's call down.
  * - ``stats``: one ``name value`` line per counter: tokens created,
- *   discharges per path, opportunistic signals, misuse reports per kind,
+ *   discharges per path, tokens withdrawn (a second token of a fence a
+ *   job queue owes: a job pushed twice, ended without a signal),
+ *   opportunistic signals, misuse reports per kind,
  *   promises, ring timeouts and closes, watchdog reports and the record
  *   pool.
  * - ``watchdog_ms``: the watchdog limit, writable.
@@ -1607,12 +1609,13 @@ static const struct debug_obj_descr dft_guarantee_descr = {
 	.fixup_free	= dft_guarantee_fixup_free,
 };
 
-static void dft_guarantee_start(struct dma_fence *fence, unsigned long ip)
+/* Activate the guarantee object of @fence: true unless another path held it. */
+static bool dft_guarantee_start(struct dma_fence *fence, unsigned long ip)
 {
 	bool second;
 
 	if (dft_skips(DMA_FENCE_TOKEN_SKIP_OBJECTS))
-		return;
+		return false;
 	/* A fence on the stack is tracked as one, and untracked at its end. */
 	if (object_is_on_stack(fence))
 		debug_object_init_on_stack(fence, &dft_guarantee_descr);
@@ -1623,6 +1626,7 @@ static void dft_guarantee_start(struct dma_fence *fence, unsigned long ip)
 	preempt_enable();
 	if (second)
 		dft_warn(DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE, fence, ip);
+	return !second;
 }
 
 /* @tok was declared with DMA_FENCE_TOKEN(): its scope's end checks it. */
@@ -1641,8 +1645,21 @@ static bool dft_guard(struct dma_fence_token *tok, struct dma_fence *fence,
 	if (tok->guarded)
 		return false;
 	tok->guarded = true;
-	dft_guarantee_start(fence, ip);
+	tok->activated = dft_guarantee_start(fence, ip);
 	return true;
+}
+
+/*
+ * Deactivate the guarantee object of @fence; untrack it unless it goes with
+ * the memory.
+ */
+static void dft_guarantee_drop(struct dma_fence *fence)
+{
+	if (dft_skips(DMA_FENCE_TOKEN_SKIP_OBJECTS))
+		return;
+	debug_object_deactivate(fence, &dft_guarantee_descr);
+	if (!dft_goes_with_memory(fence))
+		debug_object_free(fence, &dft_guarantee_descr);
 }
 
 /*
@@ -1652,13 +1669,10 @@ static bool dft_guard(struct dma_fence_token *tok, struct dma_fence *fence,
 static void dft_guarantee_end(struct dma_fence *fence,
 			      struct dma_fence_token *tok)
 {
-	if (!dft_skips(DMA_FENCE_TOKEN_SKIP_OBJECTS)) {
-		debug_object_deactivate(fence, &dft_guarantee_descr);
-		if (!dft_goes_with_memory(fence))
-			debug_object_free(fence, &dft_guarantee_descr);
-	}
+	/* The record first: while it is live, the object is its path's. */
 	if (!dft_skips(DMA_FENCE_TOKEN_SKIP_RECORDS))
 		dft_ob_end(fence, tok);
+	dft_guarantee_drop(fence);
 }
 
 /*
@@ -1678,6 +1692,7 @@ void dma_fence_token_debug_begin(struct dma_fence_token *tok,
 	tok->context = dft_context();
 	/* A path that holds the guarantee hands it on: its object is active. */
 	tok->guarded = !new_guarantee;
+	tok->activated = false;
 	tok->record = NULL;
 	dft_track_start(tok);
 	atomic_long_inc(&dft_created);
@@ -1791,6 +1806,41 @@ void dma_fence_token_debug_promise(struct dma_fence_token *tok,
 	dft_guard(tok, fence, ip);
 	if (!dft_ob_promise(tok, fence, ip))
 		dft_guarantee_end(fence, NULL);
+}
+
+/*
+ * Hook: @tok, begun for @fence whose signal another path owes (or owed,
+ * and has signalled), is withdrawn.  The record it took ends, and the
+ * guarantee object if its begin activated it because that path was done;
+ * that path's own object and record stay.
+ */
+void dma_fence_token_debug_withdraw(struct dma_fence_token *tok,
+				    struct dma_fence *fence)
+{
+	bool drop = tok->activated;
+	struct dft_obligation *ob;
+	unsigned long flags;
+
+	if (dft_skips(DMA_FENCE_TOKEN_SKIP_RECORDS)) {
+		if (drop)
+			dft_guarantee_drop(fence);
+		return;
+	}
+	/*
+	 * The object is active for the path that owes the signal if that
+	 * path activated it after this token's begin did (a handover): its
+	 * record says so.
+	 */
+	if (drop) {
+		spin_lock_irqsave(&dft_ob_lock, flags);
+		hash_for_each_possible(dft_ob_hash, ob, node, (unsigned long)fence)
+			if (READ_ONCE(ob->fence) == fence && ob != tok->record && ob->guarded)
+				drop = false;
+		spin_unlock_irqrestore(&dft_ob_lock, flags);
+	}
+	if (drop)
+		dft_guarantee_drop(fence);
+	dft_ob_end_token(tok, fence);
 }
 
 /* Hook: drop the reference dma_fence_token_debug_begin() took. */

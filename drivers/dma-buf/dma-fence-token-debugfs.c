@@ -13,7 +13,8 @@
 #include "dma-fence-token-internal.h"
 
 static const char * const dft_path_key[] = {
-	[DMA_FENCE_TOKEN_PATH_NONE] = "discharged_none",
+	/* Discharged through no path: withdrawn (a job pushed twice). */
+	[DMA_FENCE_TOKEN_PATH_NONE] = "withdrawn",
 	[DMA_FENCE_TOKEN_PATH_SIGNAL] = "discharged_signal",
 	[DMA_FENCE_TOKEN_PATH_PROMISE] = "discharged_promise",
 	[DMA_FENCE_TOKEN_PATH_WORKQUEUE] = "discharged_workqueue",
@@ -41,6 +42,8 @@ int dma_fence_token_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "created %llu\n", s.created);
 	for (i = DMA_FENCE_TOKEN_PATH_SIGNAL; i < DMA_FENCE_TOKEN_PATH_COUNT; i++)
 		seq_printf(m, "%s %llu\n", dft_path_key[i], s.discharged[i]);
+	seq_printf(m, "%s %llu\n", dft_path_key[DMA_FENCE_TOKEN_PATH_NONE],
+		   s.discharged[DMA_FENCE_TOKEN_PATH_NONE]);
 	seq_printf(m, "opportunistic %llu\n", s.opportunistic);
 	for (i = 0; i < DMA_FENCE_TOKEN_MISUSE_COUNT; i++)
 		seq_printf(m, "misuse_%s %llu\n",

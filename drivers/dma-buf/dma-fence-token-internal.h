@@ -47,6 +47,9 @@ void __dma_fence_token_might_wait(void);
 struct dma_fence_token_proof __dma_fence_token_transfer(struct dma_fence_token *tok,
 							enum dma_fence_token_path path)
 	__releases(tok);
+/* End a token whose fence's signal a path of the library owes already. */
+struct dma_fence_token_proof __dma_fence_token_withdraw(struct dma_fence_token *tok)
+	__releases(tok);
 void __dma_fence_token_resume(struct dma_fence_token *tok,
 			      struct dma_fence *fence, unsigned long ip,
 			      bool in_section)
@@ -241,6 +244,8 @@ void dma_fence_token_debug_signalled(struct dma_fence_token *tok,
 				     struct dma_fence *fence);
 void dma_fence_token_debug_promise(struct dma_fence_token *tok,
 				   struct dma_fence *fence, unsigned long ip);
+void dma_fence_token_debug_withdraw(struct dma_fence_token *tok,
+				    struct dma_fence *fence);
 void dma_fence_token_debug_put(struct dma_fence *fence);
 void dma_fence_token_debug_report(enum dma_fence_token_misuse kind,
 				  struct dma_fence *fence, unsigned long ip);
@@ -313,6 +318,11 @@ static inline void dma_fence_token_debug_signalled(struct dma_fence_token *tok,
 static inline void dma_fence_token_debug_promise(struct dma_fence_token *tok,
 						 struct dma_fence *fence,
 						 unsigned long ip)
+{
+}
+
+static inline void dma_fence_token_debug_withdraw(struct dma_fence_token *tok,
+						  struct dma_fence *fence)
 {
 }
 

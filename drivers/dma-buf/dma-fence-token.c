@@ -459,7 +459,8 @@ struct dma_fence_token_proof __dma_fence_token_signal_locked(struct dma_fence_to
 /*
  * Discharge @tok without signalling: a promise, or a transfer that hands
  * the obligation to another path of the library (a work item, a hardware
- * ring), which holds the fence from now on.
+ * ring), which holds the fence from now on; or, with no path, a withdrawn
+ * token (see __dma_fence_token_withdraw()).
  */
 static struct dma_fence_token_proof dft_discharge(struct dma_fence_token *tok,
 						  enum dma_fence_token_path path,
@@ -469,10 +470,13 @@ static struct dma_fence_token_proof dft_discharge(struct dma_fence_token *tok,
 
 	if (!dma_fence_token_debug_discharge(tok, path))
 		return __dma_fence_token_proof_make(fence);
-	__dma_fence_token_discharge_body(fence, path);
+	if (path != DMA_FENCE_TOKEN_PATH_NONE)
+		__dma_fence_token_discharge_body(fence, path);
 	dft_section_close(tok);
 	if (path == DMA_FENCE_TOKEN_PATH_PROMISE && fence)
 		dma_fence_token_debug_promise(tok, fence, ip);
+	else if (path == DMA_FENCE_TOKEN_PATH_NONE && fence)
+		dma_fence_token_debug_withdraw(tok, fence);
 	dma_fence_token_debug_put(fence);
 	return __dma_fence_token_proof_make(fence);
 }
@@ -491,6 +495,20 @@ struct dma_fence_token_proof __dma_fence_token_transfer(struct dma_fence_token *
 {
 	__release(tok);
 	return dft_discharge(tok, path, 0);
+}
+
+/*
+ * End @tok without a signal: it was begun for a fence whose signal a path
+ * of the library owes already (a job pushed twice), which was reported.
+ * A signal here could come before the hardware is done with the fence.
+ * That path's guarantee and record stay; whatever the token took itself
+ * goes (its record, and the guarantee object if that path was done).
+ */
+struct dma_fence_token_proof __dma_fence_token_withdraw(struct dma_fence_token *tok)
+	__releases(tok)
+{
+	__release(tok);
+	return dft_discharge(tok, DMA_FENCE_TOKEN_PATH_NONE, 0);
 }
 
 /*
@@ -574,6 +592,13 @@ struct dma_fence_token_proof __dma_fence_token_transfer(struct dma_fence_token *
 {
 	__release(tok);
 	__dma_fence_token_discharge_body(tok->fence, path);
+	return __dma_fence_token_proof_make(tok->fence);
+}
+
+struct dma_fence_token_proof __dma_fence_token_withdraw(struct dma_fence_token *tok)
+	__releases(tok)
+{
+	__release(tok);
 	return __dma_fence_token_proof_make(tok->fence);
 }
 

@@ -31,7 +31,9 @@
 
 /**
  * enum dma_fence_token_path - how a must-signal token was discharged
- * @DMA_FENCE_TOKEN_PATH_NONE: not discharged (yet)
+ * @DMA_FENCE_TOKEN_PATH_NONE: not discharged (yet), or withdrawn: a
+ *	second token of a fence whose signal another path owes, ended
+ *	without a signal after the misuse was reported
  * @DMA_FENCE_TOKEN_PATH_SIGNAL: the fence was signalled by the holder
  * @DMA_FENCE_TOKEN_PATH_PROMISE: the holder promised, unchecked, that the
  *	fence will be signalled (the escape hatch)
@@ -114,6 +116,8 @@ enum dma_fence_token_misuse {
  *	the scope's cleanup sees a leak, so the tracker needs no debugobject
  *	for the token, nor for its fence until the obligation leaves it
  * @guarded: the fence's guarantee debugobject is active for this token
+ * @activated: this token activated that object itself (no other path held
+ *	it): a withdrawn token deactivates it again
  * @record: the tracker's record of the obligation, which the token's own
  *	signal ends without a lookup
  *
@@ -137,6 +141,7 @@ struct dma_fence_token {
 	unsigned int context;
 	u32 scoped;
 	bool guarded;
+	bool activated;
 	void *record;
 #endif
 };
