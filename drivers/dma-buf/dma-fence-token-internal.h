@@ -87,7 +87,8 @@ bool __dma_fence_token_jobq_batch_begin(struct dft_jobq_batch *b);
 /* A direct transfer to a job queue's ring: refused (its jobs fail in order). */
 int __dma_fence_token_jobq_refuse_push(struct dma_fence_token_ring *ring,
 				       struct dma_fence_token *tok,
-				       struct dma_fence_token_proof *proof)
+				       struct dma_fence_token_proof *proof,
+				       bool locked)
 	__releases(tok);
 void __dma_fence_token_jobq_batch_end(struct dft_jobq_batch *b);
 

@@ -120,10 +120,14 @@
  * without discharging its token (the tracker, which cancels the fence);
  * a push of a job that was not prepared and armed, or with another
  * fence's token, or older than the previous push (a warning; the fence is
- * cancelled); dma_fence_token_job_to_ring() or
+ * cancelled); a job pushed twice (a warning; the second token ends
+ * without a signal, which the queue owes already, so that nothing
+ * signals a job the hardware may be running);
+ * dma_fence_token_job_to_ring() or
  * _job_fail() outside the job's run callback, twice, or with another
- * fence's token (a warning; the token is refused, a job that was armed
- * and not pushed is discarded); dma_fence_token_ring_push() or
+ * fence's token (a warning; the token is refused, or ends without a
+ * signal if the job's signal is owed already; a job that was armed and
+ * not pushed is discarded); dma_fence_token_ring_push() or
  * _push_error() to a job queue's ring (a warning; refused: a job in its
  * run callback ends with -ECANCELED in order, through its own slot); a
  * job whose memory is freed while the queue holds it (the tracker,
@@ -137,6 +141,8 @@
 /* In its run callback, and after it. */
 #define DFT_JOB_RUNNING		0x4a6f6252u
 #define DFT_JOB_RAN		0x4a6f6253u
+/* Refused by a push racing teardown: handed to the ring to fail in order. */
+#define DFT_JOB_FAILED		0x4a6f6246u
 
 static struct dma_fence_token_proof dft_job_work(struct dma_fence_token_wq_item *work,
 						 struct dma_fence_token *tok)
@@ -462,15 +468,35 @@ static void dft_job_remove_deps(struct dma_fence_token_job *job)
 }
 
 /*
- * The queue, or the ring, owes the job's signal: it is queued, or it
- * reached the ring.  A job whose run callback returned without handing it
- * to the ring (its slot given back) is owed by nobody.
+ * Does another path than @tok owe the job's signal?  The queue while the
+ * job is queued; while it runs, its run callback's token, then the ring;
+ * after its run, whatever the run callback handed it to (the ring, a
+ * work item, a promise); the ring for a job refused by a push that raced
+ * teardown.  Read without a lock, racing with the job's run (a misuse):
+ * the state is published after @run_tok.
  */
-static bool dft_job_owed(const struct dma_fence_token_job *job)
+static bool dft_job_owed(const struct dma_fence_token_job *job,
+			 const struct dma_fence_token *tok)
 {
-	return job->state == DFT_JOB_PUSHED ||
-	       ((job->state == DFT_JOB_RUNNING || job->state == DFT_JOB_RAN) &&
-		job->on_ring);
+	/* Pairs with the stores in dft_job_execute(). */
+	switch (smp_load_acquire(&job->state)) {
+	case DFT_JOB_PUSHED:
+	case DFT_JOB_RAN:
+	case DFT_JOB_FAILED:
+		return true;
+	case DFT_JOB_RUNNING:
+		return READ_ONCE(job->run_tok) != tok || READ_ONCE(job->on_ring);
+	default:
+		return false;
+	}
+}
+
+/* Is @tok the token of the job's run callback, not handed over yet? */
+static bool dft_job_may_hand_over(const struct dma_fence_token_job *job,
+				  const struct dma_fence_token *tok)
+{
+	return READ_ONCE(job->state) == DFT_JOB_RUNNING &&
+	       READ_ONCE(job->run_tok) == tok && !READ_ONCE(job->on_ring);
 }
 
 /* Hand @job's fence to the ring to signal with @error in order. */
@@ -479,7 +505,7 @@ static void dft_job_fail_ring(struct dma_fence_token *tok,
 			      struct dma_fence_token_proof *proof)
 	__releases(tok)
 {
-	job->on_ring = true;
+	WRITE_ONCE(job->on_ring, true);
 	error = __dma_fence_token_error(error);
 	/* Only -EINVAL or -EDEADLK with a warning: signalled anyway. */
 	(void)__dma_fence_token_ring_push(tok, &job->queue->ring, proof,
@@ -497,15 +523,14 @@ static int dft_job_hand_over_check(struct dma_fence_token *tok,
 {
 	struct dma_fence *fence = dma_fence_token_fence(tok);
 
-	if (likely(fence == &job->fence && job->state == DFT_JOB_RUNNING &&
-		   !job->on_ring))
+	if (likely(fence == &job->fence && dft_job_may_hand_over(job, tok)))
 		return 0;
 	if (!fence)	/* not live: the tracker reported it */
 		return -ENOENT;
 	WARN_ONCE(1, "dma_fence_token_jobq %s: %s outside the job's run callback, twice, or with another fence's token\n",
 		  job->queue->name, what);
 	/* The queue, or the ring, owes this signal already. */
-	if (fence == &job->fence && dft_job_owed(job))
+	if (fence == &job->fence && dft_job_owed(job, tok))
 		return -EALREADY;
 	return -EINVAL;
 }
@@ -525,7 +550,7 @@ static void dft_job_hand_over_refuse(struct dma_fence_token *tok,
 	struct dma_fence *fence = why == -ENOENT ? NULL : dma_fence_token_fence(tok);
 
 	if (why == -EALREADY) {
-		*proof = __dma_fence_token_transfer(tok, DMA_FENCE_TOKEN_PATH_WORKQUEUE);
+		*proof = __dma_fence_token_withdraw(tok);
 		return;
 	}
 	__dma_fence_token_refuse(tok, fence, proof, -EINVAL);
@@ -535,14 +560,16 @@ static void dft_job_hand_over_refuse(struct dma_fence_token *tok,
 
 /*
  * A direct transfer to the queue's ring (dma_fence_token_ring_push() or
- * _push_error()), reported by the ring: refused.  A job of the queue in
- * its run callback fails through its own slot, in order behind the jobs
- * on the ring, as with dma_fence_token_job_fail(); any other fence is
- * refused at once.
+ * _push_error()), reported by the ring: refused.  Another token of a job
+ * whose signal is owed already ends without a signal; a job of the queue
+ * in its run callback fails through its own slot, in order behind the
+ * jobs on the ring, as with dma_fence_token_job_fail(), unless this CPU
+ * holds the ring's lock (@locked); any other fence is refused at once.
  */
 int __dma_fence_token_jobq_refuse_push(struct dma_fence_token_ring *ring,
 				       struct dma_fence_token *tok,
-				       struct dma_fence_token_proof *proof)
+				       struct dma_fence_token_proof *proof,
+				       bool locked)
 	__releases(tok)
 {
 	struct dma_fence_token_jobq *q =
@@ -553,11 +580,17 @@ int __dma_fence_token_jobq_refuse_push(struct dma_fence_token_ring *ring,
 	/* Only the queue arms fences of its context, on the ring's lock. */
 	if (fence && fence->lock == &ring->lock && fence->context == q->context) {
 		job = to_dma_fence_token_job(fence);
-		if (job->state == DFT_JOB_RUNNING && !job->on_ring) {
+		if (dft_job_owed(job, tok)) {
+			*proof = __dma_fence_token_withdraw(tok);
+			return -EINVAL;
+		}
+		if (!locked && dft_job_may_hand_over(job, tok)) {
 			dft_job_fail_ring(tok, job, -ECANCELED, proof);
 			return -EINVAL;
 		}
 	}
+	if (locked)
+		return __dma_fence_token_refuse_locked(tok, fence, proof, -EINVAL);
 	return __dma_fence_token_refuse(tok, fence, proof, -EINVAL);
 }
 
@@ -615,10 +648,13 @@ static struct dma_fence_token_proof dft_job_execute(struct dma_fence_token_job *
 		return dft_job_fail(job, tok, -ECANCELED, true);
 
 	dft_job_put_deps(job);
-	job->state = DFT_JOB_RUNNING;
+	WRITE_ONCE(job->run_tok, tok);
+	/* @run_tok before the state: see dft_job_owed(). */
+	smp_store_release(&job->state, DFT_JOB_RUNNING);
 	proof = q->ops->run(job, tok);
 	__release(tok);	/* discharged by the callback, checked by the caller */
-	job->state = DFT_JOB_RAN;
+	WRITE_ONCE(job->state, DFT_JOB_RAN);
+	WRITE_ONCE(job->run_tok, NULL);
 	/* A job the driver did not hand to the ring gives its slot back. */
 	if (!job->on_ring)
 		dma_fence_token_ring_unreserve(&q->ring, 1);
@@ -717,6 +753,7 @@ int dma_fence_token_job_prepare(struct dma_fence_token_job *job,
 	job->credits_taken = false;
 	job->signalled = false;
 	job->on_ring = false;
+	job->run_tok = NULL;
 	job->credits = credits;
 	atomic_set(&job->pending, 1);
 	job->dep_error = 0;
@@ -915,7 +952,9 @@ static void dft_jobq_push_end(struct dma_fence_token_jobq *q)
  * (&dma_fence_token_jobq_ops.run); any other job runs once on the
  * signalling queue when it is ready.  Never fails: if the queue is torn
  * down, or the job was not armed on it, the fence is signalled with
- * -ECANCELED (the latter with a warning).
+ * -ECANCELED (the latter with a warning).  A job pushed a second time is
+ * reported, and that token ends without a signal: the queue, or the
+ * ring, owes it already.
  *
  * Context: process context, serialised with the other arms and pushes of
  * the queue; does not sleep or allocate, but the run callback may run
@@ -937,6 +976,13 @@ void dma_fence_token_job_push(struct dma_fence_token *tok,
 		__dma_fence_token_refuse(tok, NULL, proof, -EINVAL);
 		if (job->state == DFT_JOB_ARMED)
 			dma_fence_token_job_discard(job);
+		return;
+	}
+	if (fence == &job->fence && dft_job_owed(job, tok)) {
+		WARN_ONCE(1, "dma_fence_token_jobq %s: job %llu pushed twice\n",
+			  job->queue->name, fence->seqno);
+		/* Not signalled here: the hardware may still run it. */
+		*proof = __dma_fence_token_withdraw(tok);
 		return;
 	}
 	bad = job->state != DFT_JOB_ARMED || fence != &job->fence;
@@ -970,7 +1016,7 @@ void dma_fence_token_job_push(struct dma_fence_token *tok,
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	if (ret) {
-		job->state = 0;
+		job->state = ret == -ESHUTDOWN ? DFT_JOB_FAILED : 0;
 		dft_job_remove_deps(job);
 		dft_job_put_deps(job);
 		if (ret == -ESHUTDOWN) {
@@ -1049,7 +1095,7 @@ int dma_fence_token_job_to_ring(struct dma_fence_token *tok,
 		return -EINVAL;
 	}
 	/* The transfer uses the slot whatever the ring answers. */
-	job->on_ring = true;
+	WRITE_ONCE(job->on_ring, true);
 	/* A close since the job was armed cancels it. */
 	return __dma_fence_token_ring_push(tok, &job->queue->ring, proof, 0,
 					   &job->ring_closes);

@@ -613,6 +613,8 @@ static bool dft_ring_of_jobq(struct dma_fence_token_ring *ring)
 /*
  * Refuse a direct transfer to a job queue's ring, its slot left to the
  * queue: a job in its run callback fails in order through that slot.
+ * From a callback of one of the ring's fences this CPU holds the ring's
+ * lock, which that failure and a refusal's signal take.
  */
 static int dft_ring_refuse_jobq(struct dma_fence_token *tok,
 				struct dma_fence_token_ring *ring,
@@ -620,10 +622,9 @@ static int dft_ring_refuse_jobq(struct dma_fence_token *tok,
 	__releases(tok)
 {
 	struct dma_fence *fence = dma_fence_token_fence(tok);
+	bool locked = fence && fence->lock == &ring->lock && dft_ring_reentered(ring);
 
-	if (fence && fence->lock == &ring->lock && dft_ring_reentered(ring))
-		return __dma_fence_token_refuse_locked(tok, fence, proof, -EINVAL);
-	return __dma_fence_token_jobq_refuse_push(ring, tok, proof);
+	return __dma_fence_token_jobq_refuse_push(ring, tok, proof, locked);
 }
 
 /**

@@ -178,7 +178,10 @@ struct dma_fence_token_job_dep {
  *	queue's lock
  * @signalled: @done_cb ran; protected by the queue's lock
  * @on_ring: dma_fence_token_job_to_ring() used the job's ring slot
- * @state: where the job is in prepare, arm, push (for misuse checks)
+ * @state: where the job is: prepared, armed, pushed, in its run callback
+ *	or past it (for misuse checks)
+ * @run_tok: the token its run callback received, while it runs (for
+ *	misuse checks)
  * @credits: credits the job needs on the ring
  * @pending: in-fences not signalled yet, plus one until the push is done
  * @dep_error: first error of an in-fence, or 0
@@ -200,6 +203,7 @@ struct dma_fence_token_job {
 	bool signalled;
 	bool on_ring;
 	unsigned int state;
+	struct dma_fence_token *run_tok;
 	unsigned int credits;
 	atomic_t pending;
 	int dep_error;

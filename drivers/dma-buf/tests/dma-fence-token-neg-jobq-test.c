@@ -581,6 +581,110 @@ static void dft_neg_jobq_ring_push_direct(struct kunit *test)
 	dft_nj_expect_alive(test);
 }
 
+/* A second hand-over of a job pushed already, with a token begun again. */
+static void dft_nj_again(struct dft_nj *n, struct dft_nj_job *job, bool fail)
+{
+	DMA_FENCE_TOKEN(tok);
+	struct dma_fence_token_proof proof;
+
+	mutex_lock(&n->submit);
+	dma_fence_token_begin(&tok, &job->base.fence);
+	if (fail)
+		dma_fence_token_job_fail(&tok, &job->base, -EIO, &proof);
+	else
+		dma_fence_token_job_push(&tok, &job->base, &proof);
+	dma_fence_token_proof_end(proof, &job->base.fence);
+	mutex_unlock(&n->submit);
+}
+
+/*
+ * The misuse of the two cases below, on a job the ring completed, one on
+ * the ring (the hardware may be running it) and one waiting for an
+ * in-fence.  The new token's begin is a second guarantee where the signal
+ * is still owed (the tracker reports it); the hand-over warns and ends
+ * that token without a signal.  Each fence signals once, without error,
+ * when the ring completes its job, and the tracker keeps no record of the
+ * second tokens.  The completed job is handed over twice more: had the
+ * first of those left the guarantee object active, the second would be
+ * reported as a second guarantee too.
+ */
+static void dft_nj_owed_again(struct kunit *test, bool fail)
+{
+	struct dma_fence_token_stats *before = test->priv, now;
+	struct dft_nj_job *done, *on_ring, *waiting;
+	struct mock_fence *dep;
+	struct dft_nj *n;
+
+	n = dft_nj_create(test, DFT_NJ_NONE);
+	dep = mock_fence_alloc(dma_fence_context_alloc(1), 1);
+	KUNIT_ASSERT_NOT_NULL(test, dep);
+	done = dft_nj_prepare(test, n, NULL);
+	dft_nj_push(n, done);
+	KUNIT_EXPECT_EQ(test, dft_nj_complete(n, done), 1);
+	on_ring = dft_nj_prepare(test, n, NULL);
+	dft_nj_push(n, on_ring);
+	waiting = dft_nj_prepare(test, n, &dep->base);
+	dft_nj_push(n, waiting);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 2);
+
+	dft_nj_again(n, done, fail);
+	dft_nj_again(n, done, fail);
+	dft_nj_again(n, on_ring, fail);
+	dft_nj_again(n, waiting, fail);
+	dft_nj_expect(test, done, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&on_ring->signalled), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&waiting->signalled), 0);
+	if (IS_ENABLED(CONFIG_DMA_FENCE_TOKEN_DEBUG)) {
+		dma_fence_token_get_stats(&now);
+		KUNIT_EXPECT_EQ(test, now.misuse[DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE],
+				before->misuse[DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE] + 2);
+		/* The queue's and the ring's records, none of the new tokens. */
+		KUNIT_EXPECT_EQ(test, now.obligations_live, before->obligations_live + 2);
+	}
+
+	/* The in-fence releases the waiting job to the worker: it runs once. */
+	dma_fence_signal(&dep->base);
+	dma_fence_token_wq_flush(&n->wq);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->ran), 3);
+	KUNIT_EXPECT_EQ(test, dma_fence_token_ring_pending(dma_fence_token_jobq_ring(&n->q)), 2);
+	KUNIT_EXPECT_EQ(test, dft_nj_complete(n, waiting), 2);
+	dft_nj_expect(test, on_ring, 1);
+	dft_nj_expect(test, waiting, 1);
+	dma_fence_put(&done->base.fence);
+	dma_fence_put(&on_ring->base.fence);
+	dma_fence_put(&waiting->base.fence);
+	mock_fence_put(dep);
+	dft_nj_expect_runs(test, n);
+	dft_nj_destroy(n);
+	if (IS_ENABLED(CONFIG_DMA_FENCE_TOKEN_DEBUG)) {
+		dma_fence_token_get_stats(&now);
+		KUNIT_EXPECT_EQ(test, now.obligations_live, before->obligations_live);
+		KUNIT_EXPECT_EQ(test, now.misuse[DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE],
+				before->misuse[DMA_FENCE_TOKEN_MISUSE_SECOND_GUARANTEE] + 2);
+	}
+	KUNIT_EXPECT_EQ(test, debug_locks, 1);
+	dft_nj_expect_alive(test);
+}
+
+/*
+ * Misuse: a driver pushes a job a second time (a retry path that missed
+ * that the first push went through).  Before, the second push cancelled
+ * the fence at once, while the job was on the hardware.
+ */
+static void dft_neg_jobq_push_twice(struct kunit *test)
+{
+	dft_nj_owed_again(test, false);
+}
+
+/*
+ * Misuse: a submit error path fails a job with dma_fence_token_job_fail()
+ * after the job was pushed.
+ */
+static void dft_neg_jobq_fail_pushed(struct kunit *test)
+{
+	dft_nj_owed_again(test, true);
+}
+
 static struct kunit_case dft_neg_jobq_cases[] = {
 	KUNIT_CASE(dft_neg_jobq_run_gfp_kernel),
 	KUNIT_CASE(dft_neg_jobq_run_fence_wait),
@@ -590,6 +694,8 @@ static struct kunit_case dft_neg_jobq_cases[] = {
 	KUNIT_CASE(dft_neg_jobq_queue_first),
 	KUNIT_CASE(dft_neg_jobq_fail_unpushed),
 	KUNIT_CASE(dft_neg_jobq_ring_push_direct),
+	KUNIT_CASE(dft_neg_jobq_push_twice),
+	KUNIT_CASE(dft_neg_jobq_fail_pushed),
 	{}
 };
 
