@@ -15,6 +15,8 @@
  *   owner alone.
  * - drm_sched_init_args_num_rqs: struct drm_sched_init_args has num_rqs
  *   (Debian's 6.12); Debian's 6.1 has the structure without it.
+ * - drm_sched_thread: a drm_gpu_scheduler runs its jobs on a kthread of
+ *   its own (Debian's 6.1); Debian's 6.12 runs them on a workqueue.
  *
  * Macros the kernel defines:
  *

@@ -29,9 +29,9 @@
 # and verdicts: drm_sched differs between them.  KVER=6.12 measures one.
 #
 # JOBQ_BENCH_OPTS adds module parameters to the job queue benchmark's
-# full runs, for experiments (irq_us=5, delay_us=10, irq_run=0, ...).  The
-# tables print the parameters the module used, and the job queue's
-# verdicts of such a run are printed but not counted.
+# full runs, for experiments (irq_us=5, delay_us=10, irq_run=0, pin=1,
+# ...).  The tables print the parameters the module used, and the job
+# queue's verdicts of such a run are printed but not counted.
 #
 # Usage: scripts/bench.sh [--short]
 

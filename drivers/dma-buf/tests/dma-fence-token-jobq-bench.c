@@ -170,6 +170,18 @@ static unsigned int delay_us = 50;
 module_param(delay_us, uint, 0444);
 MODULE_PARM_DESC(delay_us, "Delay mode: each job completes this many us after its kick, 1 to 200 (default 50)");
 
+/*
+ * Experiment: the submitter, and drm_sched's kthread where it has one
+ * (6.1), on CPU 0 alone.  drm_sched's kthread otherwise takes jobs from
+ * the submitter on the other CPU, so that two CPUs share each job's
+ * work, while ours does a job that can run at once in the push, on one.
+ * The mock's interrupts follow (its timer is armed on the CPU that kicks
+ * it); 6.12's drm_sched work items stay free.
+ */
+static bool pin;
+module_param(pin, bool, 0444);
+MODULE_PARM_DESC(pin, "Experiment: the submitter, and drm_sched's kthread where it has one (6.1), on CPU 0 alone");
+
 /* The method's 10^4 to 10^5 jobs per run. */
 #define JB_JOBS_FULL	10000
 #define JB_JOBS_SHORT	64
@@ -1248,6 +1260,21 @@ static void jb_side_fini(struct jb_side *side)
 	side->eng = NULL;
 }
 
+/* See pin: the case's thread, which ends with it, and drm_sched's kthreads. */
+static void jb_pin(struct jb_ctx *ctx)
+{
+	const struct cpumask *cpu0 = cpumask_of(0);
+	struct kunit *test = ctx->test;
+#ifdef DFT_HAVE_DRM_SCHED_THREAD
+	struct jb_side *drm = &ctx->side[1];
+	unsigned int q;
+
+	for (q = 0; q < drm->nq; q++)
+		KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(drm->eng[q].sched.thread, cpu0), 0);
+#endif
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpu0), 0);
+}
+
 static struct jb_ctx *jb_ctx_create(struct kunit *test, const struct jb_case *c)
 {
 	struct jb_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
@@ -1265,6 +1292,8 @@ static struct jb_ctx *jb_ctx_create(struct kunit *test, const struct jb_case *c)
 	KUNIT_ASSERT_NOT_NULL(test, ctx->lat);
 	jb_side_init(ctx, &ctx->side[0], false);
 	jb_side_init(ctx, &ctx->side[1], true);
+	if (pin)
+		jb_pin(ctx);
 	return ctx;
 }
 
@@ -1490,8 +1519,8 @@ static struct kunit_suite *jb_suites[] = { &jb_suite };
 static int __init jb_init(void)
 {
 	/* The parameters in effect, for the tables. */
-	pr_info("jobq-bench-config: full=%d jobs=%u irq_us=%u delay_us=%u irq_run=%d ordered=%d\n",
-		full, jobs, jb_us(irq_us), jb_us(delay_us), irq_run, ordered);
+	pr_info("jobq-bench-config: full=%d jobs=%u irq_us=%u delay_us=%u irq_run=%d ordered=%d pin=%d\n",
+		full, jobs, jb_us(irq_us), jb_us(delay_us), irq_run, ordered, pin);
 	return __kunit_test_suites_init(jb_suites, ARRAY_SIZE(jb_suites));
 }
 module_init(jb_init);
