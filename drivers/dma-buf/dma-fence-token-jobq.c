@@ -978,17 +978,16 @@ void dma_fence_token_job_push(struct dma_fence_token *tok,
 			dma_fence_token_job_discard(job);
 		return;
 	}
-	if (fence == &job->fence && dft_job_owed(job, tok)) {
-		WARN_ONCE(1, "dma_fence_token_jobq %s: job %llu pushed twice\n",
-			  job->queue->name, fence->seqno);
-		/* Not signalled here: the hardware may still run it. */
-		*proof = __dma_fence_token_withdraw(tok);
-		return;
-	}
 	bad = job->state != DFT_JOB_ARMED || fence != &job->fence;
-	WARN_ONCE(bad,
-		  "dma_fence_token_jobq: push of a job that was not armed, or with another fence's token\n");
-	if (bad) {
+	if (unlikely(bad)) {
+		if (fence == &job->fence && dft_job_owed(job, tok)) {
+			WARN_ONCE(1, "dma_fence_token_jobq %s: job %llu pushed twice\n",
+				  job->queue->name, fence->seqno);
+			/* Not signalled here: the hardware may still run it. */
+			*proof = __dma_fence_token_withdraw(tok);
+			return;
+		}
+		WARN_ONCE(1, "dma_fence_token_jobq: push of a job that was not armed, or with another fence's token\n");
 		__dma_fence_token_refuse(tok, fence, proof, -EINVAL);
 		/* An armed job pushed with another fence's token goes too. */
 		if (job->state == DFT_JOB_ARMED)
